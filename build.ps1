@@ -1,0 +1,207 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages AuditGuard.
+
+.DESCRIPTION
+    Tasks:
+      Build    lay out the importable module in out/AuditGuard (assemblies, manifest, formats, help)
+      Test     build, ensure test prerequisites, run xunit then Pester (in a child pwsh against
+               out/AuditGuard), write results to out/test-results, end with 'N passed, N failed'
+      Demo     build, then walk through AuditGuard in a fresh session on a throwaway store
+      Bench    measure AuditGuard beside this machine's raw limits (arrives with the ledger)
+      Soak     long-running stress of the ledger (arrives with the ledger)
+      Docs     convert docs/help/*.md into the module's MAML help
+      Package  write out/package/AuditGuard.<version>.nupkg for Install-PSResource/Install-Module
+      Clean    remove build output
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh -File build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Soak', 'Docs', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Bench: a shorter run for a quick look; the full run is what targets are judged on.
+    [switch] $Quick
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'AuditGuard'
+$ResultsOut = Join-Path $Out 'test-results'
+# Native SQLite builds shipped in the module; every other platform's build is left out.
+$SupportedRuntimes = 'linux-x64', 'linux-arm64', 'win-x64', 'osx-x64', 'osx-arm64'
+# Commands the tests call, and the Debian package that provides each.
+$TestPrerequisites = [ordered]@{ openssl = 'openssl'; sqlite3 = 'sqlite3'; runuser = 'util-linux'; mount = 'mount' }
+
+function Invoke-Native {
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-ModuleVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))
+    $props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+}
+
+function Get-PwshPath {
+    # The PowerShell running this script: the dotnet tool's apphost, or an installed pwsh.
+    Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+}
+
+function Get-NuGetPackagesFolder {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    $line = dotnet nuget locals global-packages --list | Select-Object -First 1
+    ($line -replace '^global-packages:\s*', '').Trim()
+}
+
+function Invoke-Docs {
+    $helpOut = Join-Path $ModuleOut 'en-US'
+    New-Item -ItemType Directory -Force -Path $helpOut | Out-Null
+    Invoke-Native dotnet @('run', '--project', (Join-Path $Root 'tools/AuditGuard.HelpBuilder'), '-c', $Configuration, '--',
+        '--input', (Join-Path $Root 'docs/help'), '--output', (Join-Path $helpOut 'AuditGuard.Cmdlets.dll-Help.xml'))
+    Copy-Item -Path (Join-Path $Root 'module/en-US/*') -Destination $helpOut -Force
+}
+
+function Invoke-Build {
+    $publish = Join-Path $Out 'publish'
+    if (Test-Path $publish) { Remove-Item -Recurse -Force $publish }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/AuditGuard.Cmdlets'), '-c', $Configuration, '-o', $publish, '--nologo')
+
+    if (Test-Path $ModuleOut) { Remove-Item -Recurse -Force $ModuleOut }
+    $dependencies = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleOut 'Dependencies')
+
+    # The cmdlet assembly alone sits at the root; PowerShell loads it into the shared context.
+    Copy-Item (Join-Path $publish 'AuditGuard.Cmdlets.dll'), (Join-Path $publish 'AuditGuard.Cmdlets.pdb') $ModuleOut
+    Get-ChildItem $publish -File |
+        Where-Object { $_.Name -notlike 'AuditGuard.Cmdlets.*' -and $_.Extension -in '.dll', '.pdb' } |
+        Copy-Item -Destination $dependencies
+    foreach ($runtime in $SupportedRuntimes) {
+        $native = Join-Path $publish "runtimes/$runtime/native"
+        if (-not (Test-Path $native)) { throw "The publish output has no native SQLite for $runtime." }
+        $target = New-Item -ItemType Directory -Force -Path (Join-Path $dependencies "runtimes/$runtime/native")
+        Copy-Item (Join-Path $native '*') $target
+    }
+    if (Test-Path (Join-Path $dependencies 'System.Management.Automation.dll')) {
+        throw 'System.Management.Automation.dll leaked into the module: PowerShell supplies it.'
+    }
+
+    $manifest = (Get-Content -Raw (Join-Path $Root 'module/AuditGuard.psd1')).Replace('{{ModuleVersion}}', (Get-ModuleVersion))
+    Set-Content -Path (Join-Path $ModuleOut 'AuditGuard.psd1') -Value $manifest -NoNewline
+    Copy-Item (Join-Path $Root 'module/*.format.ps1xml') $ModuleOut
+    Invoke-Docs
+    Test-ModuleManifest (Join-Path $ModuleOut 'AuditGuard.psd1') | Out-Null
+    Write-Host "Module laid out in $ModuleOut"
+}
+
+function Assert-TestPrerequisites {
+    $missing = @($TestPrerequisites.Keys | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction Ignore) })
+    if ($missing.Count -eq 0) { return }
+    $packages = @($missing | ForEach-Object { $TestPrerequisites[$_] } | Select-Object -Unique)
+    $isRoot = -not $IsWindows -and (id -u) -eq '0'
+    if ($IsLinux -and $isRoot -and (Get-Command apt-get -ErrorAction Ignore)) {
+        Write-Host "Installing test prerequisites: $($packages -join ', ')"
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('update', '-q')
+        Invoke-Native apt-get (@('install', '-y', '-q', '--no-install-recommends') + $packages)
+        return
+    }
+    throw "The tests need $($missing -join ', '). Install them first, for example: sudo apt-get install -y $($packages -join ' ')"
+}
+
+function Get-XunitCounts([string] $junitPath) {
+    if (-not (Test-Path $junitPath)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $suites = ([xml](Get-Content -Raw $junitPath)).SelectNodes('//testsuite')
+    $total = $failed = $skipped = 0
+    foreach ($suite in $suites) {
+        $total += [int]$suite.tests
+        $failed += [int]$suite.failures + [int]$suite.errors
+        $skipped += [int]$suite.skipped
+    }
+    [pscustomobject]@{ Passed = $total - $failed - $skipped; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-Test {
+    Assert-TestPrerequisites
+    # Package lays out the module too; the Pester suite installs the package as a user would.
+    Invoke-Package
+    Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/TestDependencies'), '--nologo', '-v', 'q')
+    if (Test-Path $ResultsOut) { Remove-Item -Recurse -Force $ResultsOut }
+    New-Item -ItemType Directory -Force -Path $ResultsOut | Out-Null
+
+    $junit = Join-Path $ResultsOut 'xunit.junit.xml'
+    & dotnet test (Join-Path $Root 'tests/AuditGuard.Engine.Tests') -c $Configuration --nologo `
+        --logger "junit;LogFilePath=$junit" --logger 'console;verbosity=minimal' --results-directory $ResultsOut
+    $xunit = Get-XunitCounts $junit
+
+    $summaryPath = Join-Path $ResultsOut 'pester-summary.json'
+    $env:AUDITGUARD_NUGET_PACKAGES = Get-NuGetPackagesFolder
+    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-ModuleTests.ps1') `
+        -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Module') -ResultPath (Join-Path $ResultsOut 'pester.nunit.xml') `
+        -SummaryPath $summaryPath
+    $pester = if (Test-Path $summaryPath) { Get-Content -Raw $summaryPath | ConvertFrom-Json }
+              else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    $skipped = $xunit.Skipped + $pester.Skipped
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    $summary = "$passed passed, $failed failed" + ($skipped ? ", $skipped skipped" : '')
+    Write-Host $summary
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Demo.ps1') -ModulePath $ModuleOut
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $packageOut = New-Item -ItemType Directory -Force -Path (Join-Path $Out 'package')
+    Get-ChildItem $packageOut -Filter 'AuditGuard.*.nupkg' | Remove-Item -Force
+    Compress-PSResource -Path $ModuleOut -DestinationPath $packageOut
+    $package = Join-Path $packageOut "AuditGuard.$(Get-ModuleVersion).nupkg"
+    if (-not (Test-Path $package)) { throw "Compress-PSResource did not write $package." }
+    Write-Host "Package written to $package"
+}
+
+function Invoke-Clean {
+    foreach ($folder in @($Out) + @(Get-ChildItem -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests'), (Join-Path $Root 'tools') -Directory -Recurse -Include bin, obj).FullName) {
+        if ($folder -and (Test-Path $folder)) { Remove-Item -Recurse -Force $folder }
+    }
+}
+
+function Invoke-NotYetBuilt([string] $what) {
+    Write-Error "The $Task task measures the ledger, which AuditGuard does not have yet: $what" -ErrorAction Continue
+    exit 2
+}
+
+Push-Location $Root
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Docs' { Invoke-Docs }
+        'Package' { Invoke-Package }
+        'Clean' { Invoke-Clean }
+        'Bench' { Invoke-NotYetBuilt 'benchmarks arrive with the signed ledger.' }
+        'Soak' { Invoke-NotYetBuilt 'the soak run arrives with the signed ledger.' }
+    }
+}
+finally {
+    Pop-Location
+}

@@ -1,0 +1,27 @@
+using System.Management.Automation;
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Cmdlets;
+
+/// <summary>Turns the engine's errors into PowerShell error records with their stable ErrorIds.</summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord From(AuditGuardException error)
+    {
+        // A BCL exception type keeps engine types out of $Error while the ErrorId stays the contract.
+        Exception exception = error.Kind switch
+        {
+            ErrorKind.InvalidArgument => new ArgumentException(error.Message, error.InnerException),
+            ErrorKind.ObjectNotFound => new ItemNotFoundException(error.Message, error.InnerException),
+            ErrorKind.PermissionDenied => new UnauthorizedAccessException(error.Message, error.InnerException),
+            ErrorKind.InvalidData => new InvalidDataException(error.Message, error.InnerException),
+            ErrorKind.ResourceBusy or ErrorKind.ResourceUnavailable or ErrorKind.OpenError or ErrorKind.WriteError
+                => new IOException(error.Message, error.InnerException),
+            ErrorKind.SecurityError => new System.Security.SecurityException(error.Message, error.InnerException),
+            _ => new InvalidOperationException(error.Message, error.InnerException),
+        };
+        return new ErrorRecord(exception, error.ErrorId, Category(error.Kind), error.Target);
+    }
+
+    public static ErrorCategory Category(ErrorKind kind) => Enum.Parse<ErrorCategory>(kind.ToString());
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using AuditGuard.Engine.Common;
+using Microsoft.Data.Sqlite;
+
+namespace AuditGuard.Engine.Storage;
+
+/// <summary>
+/// The store's SQLite schema as an ordered list of forward migrations. A store records
+/// each migration it applied in <c>schema_version</c>; a store newer than
+/// <see cref="CurrentVersion"/> is refused rather than guessed at.
+/// </summary>
+internal static class StoreSchema
+{
+    /// <summary>Marks the file as an AuditGuard store in the SQLite header ("AGRD").</summary>
+    public const int ApplicationId = 0x41475244;
+
+    private static readonly string[] Migrations =
+    [
+        // 1: the ledger. Every column but body and signature is derived from the body and
+        // checked against it by the verifier; the triggers make the table append-only and
+        // UNIQUE(prev) makes a fork impossible.
+        """
+        CREATE TABLE schema_version(
+            version INTEGER PRIMARY KEY,
+            applied TEXT NOT NULL);
+        CREATE TABLE store_meta(
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL);
+        CREATE TRIGGER store_meta_immutable BEFORE UPDATE ON store_meta
+            BEGIN SELECT RAISE(ABORT, 'AuditGuard store metadata cannot change'); END;
+        CREATE TRIGGER store_meta_undeletable BEFORE DELETE ON store_meta
+            BEGIN SELECT RAISE(ABORT, 'AuditGuard store metadata cannot change'); END;
+        CREATE TABLE records(
+            seq INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL UNIQUE,
+            prev BLOB NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            op_id TEXT,
+            time TEXT NOT NULL,
+            body BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            signer TEXT NOT NULL);
+        CREATE INDEX records_by_operation ON records(op_id) WHERE op_id IS NOT NULL;
+        CREATE INDEX records_by_time ON records(time);
+        CREATE TRIGGER records_append_only_update BEFORE UPDATE ON records
+            BEGIN SELECT RAISE(ABORT, 'AuditGuard records are append-only'); END;
+        CREATE TRIGGER records_append_only_delete BEFORE DELETE ON records
+            BEGIN SELECT RAISE(ABORT, 'AuditGuard records are append-only'); END;
+        CREATE TABLE blobs(
+            sha256 BLOB PRIMARY KEY,
+            bytes BLOB);
+        CREATE TRIGGER blobs_erase_only BEFORE UPDATE ON blobs
+            WHEN NEW.bytes IS NOT NULL OR NEW.sha256 IS NOT OLD.sha256
+            BEGIN SELECT RAISE(ABORT, 'AuditGuard blobs can only be erased'); END;
+        """,
+    ];
+
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>The schema version a store records, 0 when none was applied yet.</summary>
+    public static int ReadVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Applies the migrations after <paramref name="fromVersion"/> inside the caller's transaction.</summary>
+    public static void Migrate(SqliteConnection connection, int fromVersion, DateTimeOffset now)
+    {
+        for (var version = fromVersion + 1; version <= CurrentVersion; version++)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Migrations[version - 1] +
+                "\nINSERT INTO schema_version(version, applied) VALUES ($version, $applied);";
+            command.Parameters.AddWithValue("$version", version);
+            command.Parameters.AddWithValue("$applied", Rfc3339.Format(now));
+            command.ExecuteNonQuery();
+        }
+    }
+}

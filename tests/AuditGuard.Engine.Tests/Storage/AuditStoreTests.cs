@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AuditGuard.Engine.Tests.Storage;
+
+public sealed class AuditStoreTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void A_new_store_has_an_id_the_current_schema_and_no_records()
+    {
+        using var store = AuditStore.Open(_temp.File("new.db"));
+        var summary = store.GetSummary();
+
+        Assert.NotEqual(Guid.Empty, summary.StoreId);
+        Assert.Equal(StoreSchema.CurrentVersion, summary.SchemaVersion);
+        Assert.Equal(0, summary.RecordCount);
+        Assert.Null(summary.HeadSequence);
+        Assert.Null(summary.HeadHash);
+        Assert.Equal(_temp.File("new.db"), summary.Path);
+    }
+
+    [Fact]
+    public void Reopening_a_store_keeps_its_id()
+    {
+        Guid first;
+        using (var store = AuditStore.Open(_temp.File("again.db")))
+        {
+            first = store.StoreId;
+        }
+
+        using var reopened = AuditStore.Open(_temp.File("again.db"));
+        Assert.Equal(first, reopened.StoreId);
+    }
+
+    [Fact]
+    public void The_store_runs_in_write_ahead_log_mode_with_full_sync()
+    {
+        using var store = AuditStore.Open(_temp.File("wal.db"));
+        Assert.Equal("wal", Query(_temp.File("wal.db"), "PRAGMA journal_mode"));
+    }
+
+    [Fact]
+    public void Many_threads_creating_one_new_store_end_with_one_store()
+    {
+        var path = _temp.File("raced.db");
+        var ids = new Guid[8];
+        using var ready = new Barrier(ids.Length);
+        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = ids.Length }, i =>
+        {
+            ready.SignalAndWait();
+            using var store = AuditStore.Open(path);
+            ids[i] = store.StoreId;
+        });
+
+        Assert.Single(ids.Distinct());
+        Assert.Equal("1", Query(path, "SELECT count(*) FROM store_meta"));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_is_refused_and_left_unchanged()
+    {
+        var path = _temp.File("notes.txt");
+        File.WriteAllText(path, string.Concat(Enumerable.Repeat("plain text, not SQLite. ", 200)));
+        var before = SHA256.HashData(File.ReadAllBytes(path));
+
+        var error = Assert.Throws<AuditGuardException>(() => AuditStore.Open(path));
+
+        Assert.Equal("AuditStoreNotADatabase", error.ErrorId);
+        Assert.Equal(ErrorKind.InvalidData, error.Kind);
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(path)));
+        Assert.False(File.Exists(path + "-wal"));
+    }
+
+    [Fact]
+    public void A_database_another_application_created_is_refused_and_left_unchanged()
+    {
+        var path = _temp.File("foreign.db");
+        Execute(path, "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers(name) VALUES ('x');");
+        var before = SHA256.HashData(File.ReadAllBytes(path));
+
+        var error = Assert.Throws<AuditGuardException>(() => AuditStore.Open(path));
+
+        Assert.Equal("AuditStoreForeignDatabase", error.ErrorId);
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(path)));
+    }
+
+    [Fact]
+    public void An_empty_file_becomes_a_store()
+    {
+        var path = _temp.File("empty.db");
+        File.WriteAllBytes(path, []);
+        using var store = AuditStore.Open(path);
+        Assert.NotEqual(Guid.Empty, store.StoreId);
+    }
+
+    [Fact]
+    public void A_store_from_a_newer_schema_is_refused()
+    {
+        var path = _temp.File("future.db");
+        AuditStore.Open(path).Dispose();
+        Execute(path, "INSERT INTO schema_version(version, applied) VALUES (99, '2030-01-01T00:00:00.000Z')");
+
+        var error = Assert.Throws<AuditGuardException>(() => AuditStore.Open(path));
+
+        Assert.Equal("AuditStoreSchemaTooNew", error.ErrorId);
+        Assert.Contains("99", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_path_in_a_missing_folder_is_refused_and_nothing_is_created()
+    {
+        var path = Path.Combine(_temp.Path, "missing", "store.db");
+        var error = Assert.Throws<AuditGuardException>(() => AuditStore.Open(path));
+
+        Assert.Equal("AuditStoreFolderNotFound", error.ErrorId);
+        Assert.Equal(ErrorKind.ObjectNotFound, error.Kind);
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "missing")));
+    }
+
+    [Fact]
+    public void The_default_location_creates_its_folder_for_the_owner_only()
+    {
+        var path = Path.Combine(_temp.Path, "AuditGuard", "audit.db");
+        using var store = AuditStore.Open(path, new StoreOpenOptions { CreateFolder = true });
+
+        Assert.True(File.Exists(path));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
+        }
+    }
+
+    [Fact]
+    public void The_store_file_and_its_log_are_readable_by_the_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var path = _temp.File("private.db");
+        using var store = AuditStore.Open(path);
+        // SQLite creates the log at the first write and gives it the database file's mode;
+        // the store's own open read keeps it from being removed when the writer closes.
+        store.GetSummary();
+        Execute(path, "INSERT INTO blobs(sha256, bytes) VALUES (x'01', x'02')");
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void An_empty_path_is_refused(string path)
+    {
+        var error = Assert.Throws<AuditGuardException>(() => AuditStore.Open(path));
+        Assert.Equal("AuditStorePathInvalid", error.ErrorId);
+    }
+
+    [Fact]
+    public void A_folder_is_not_a_store_path()
+    {
+        var error = Assert.Throws<AuditGuardException>(() => AuditStore.Open(_temp.Path));
+        Assert.Equal("AuditStorePathIsFolder", error.ErrorId);
+    }
+
+    [Fact]
+    public void A_store_locked_for_longer_than_the_limit_is_reported_busy()
+    {
+        var path = _temp.File("busy.db");
+        Execute(path, "SELECT 1");
+        using var holder = new SqliteConnection($"Data Source={path};Pooling=False");
+        holder.Open();
+        using var transaction = holder.BeginTransaction(deferred: false);
+
+        var error = Assert.Throws<AuditGuardException>(() =>
+            AuditStore.Open(path, new StoreOpenOptions { BusyTimeout = TimeSpan.FromMilliseconds(300) }));
+
+        Assert.Equal("AuditStoreBusy", error.ErrorId);
+        Assert.Equal(ErrorKind.ResourceBusy, error.Kind);
+    }
+
+    [Fact]
+    public void A_lock_released_within_the_limit_is_waited_for()
+    {
+        var path = _temp.File("briefly-locked.db");
+        AuditStore.Open(path).Dispose();
+        using var holder = new SqliteConnection($"Data Source={path};Pooling=False");
+        holder.Open();
+        var transaction = holder.BeginTransaction(deferred: false);
+        using var release = new Timer(_ => transaction.Dispose(), null, 300, Timeout.Infinite);
+
+        using var store = AuditStore.Open(path, new StoreOpenOptions { BusyTimeout = TimeSpan.FromSeconds(10) });
+        Assert.NotEqual(Guid.Empty, store.StoreId);
+    }
+
+    [Fact]
+    public void Records_cannot_be_changed_or_deleted_through_SQL()
+    {
+        var path = _temp.File("append-only.db");
+        AuditStore.Open(path).Dispose();
+        Execute(path, "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) " +
+                      "VALUES (0, x'01', x'00', 't', NULL, '2026-01-01T00:00:00.000Z', x'7b7d', x'00', 's')");
+
+        Assert.Throws<SqliteException>(() => Execute(path, "UPDATE records SET type = 'x'"));
+        Assert.Throws<SqliteException>(() => Execute(path, "DELETE FROM records"));
+        Assert.Equal("1", Query(path, "SELECT count(*) FROM records"));
+    }
+
+    [Theory]
+    [InlineData("nfs", true)]
+    [InlineData("nfs4", true)]
+    [InlineData("cifs", true)]
+    [InlineData("smb3", true)]
+    [InlineData("fuse.sshfs", true)]
+    [InlineData("ext4", false)]
+    [InlineData("tmpfs", false)]
+    [InlineData("btrfs", false)]
+    [InlineData("overlay", false)]
+    [InlineData("apfs", false)]
+    public void Network_file_systems_are_recognised(string format, bool isNetwork) =>
+        Assert.Equal(isNetwork, StoreFiles.IsNetworkFileSystemType(format));
+
+    [Fact]
+    public void A_local_temporary_folder_is_not_a_network_file_system() =>
+        Assert.Null(StoreFiles.DescribeNetworkFileSystem(_temp.Path));
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string? Query(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,184 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-AuditGuardModulePath) -Force
+}
+
+Describe 'Connect-AuditStore and Get-AuditStore' {
+    It 'creates a store and describes it' {
+        $path = Join-Path $TestDrive 'new.db'
+        $info = Connect-AuditStore -Path $path -PassThru
+        $info.PSObject.TypeNames[0] | Should -Be 'AuditGuard.Cmdlets.AuditStoreInfo'
+        $info.Path | Should -Be $path
+        $info.StoreId | Should -Not -Be ([guid]::Empty)
+        $info.SchemaVersion | Should -Be 1
+        $info.RecordCount | Should -Be 0
+        $info.HeadSequence | Should -BeNullOrEmpty
+        $info.HeadHash | Should -BeNullOrEmpty
+        (Get-AuditStore).StoreId | Should -Be $info.StoreId
+    }
+
+    It 'writes nothing without -PassThru' {
+        Connect-AuditStore -Path (Join-Path $TestDrive 'quiet.db') | Should -BeNullOrEmpty
+    }
+
+    It 'keeps the store id when the store is opened again' {
+        $path = Join-Path $TestDrive 'again.db'
+        $first = Connect-AuditStore -Path $path -PassThru
+        Connect-AuditStore -Path (Join-Path $TestDrive 'other.db')
+        (Connect-AuditStore -Path $path -PassThru).StoreId | Should -Be $first.StoreId
+    }
+
+    It 'resolves a relative path against the current PowerShell location' {
+        Push-Location $TestDrive
+        try {
+            (Connect-AuditStore -Path 'relative.db' -PassThru).Path | Should -Be (Join-Path $TestDrive 'relative.db')
+        }
+        finally { Pop-Location }
+    }
+
+    It 'takes the path from the pipeline by property name' {
+        $path = Join-Path $TestDrive 'piped.db'
+        Connect-AuditStore -Path $path
+        (Get-Item $path | Connect-AuditStore -PassThru).Path | Should -Be $path
+    }
+
+    It 'creates nothing under -WhatIf' {
+        $path = Join-Path $TestDrive 'whatif.db'
+        Connect-AuditStore -Path $path -WhatIf
+        $path | Should -Not -Exist
+    }
+
+    It 'gives the store and its write-ahead log owner-only permissions' -Skip:$IsWindows {
+        $path = Join-Path $TestDrive 'private.db'
+        Connect-AuditStore -Path $path
+        # SQLite creates the log at the first write and gives it the database file's mode;
+        # the store's own open read keeps it from being removed when the writer closes.
+        $null = Get-AuditStore
+        sqlite3 $path "INSERT INTO blobs(sha256, bytes) VALUES (x'01', x'02')"
+        Get-UnixMode $path | Should -Be '600'
+        foreach ($companion in "$path-wal", "$path-shm") {
+            $companion | Should -Exist
+            Get-UnixMode $companion | Should -Be '600'
+        }
+    }
+
+    It 'creates several stores racing for one new path as a single store' {
+        $path = Join-Path $TestDrive 'raced.db'
+        $module = Get-AuditGuardModulePath
+        $jobs = 1..4 | ForEach-Object {
+            Start-ThreadJob -ArgumentList $path, $module, (Get-PwshPath) -ScriptBlock {
+                param($path, $module, $pwsh)
+                & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$module'; (Connect-AuditStore -Path '$path' -PassThru).StoreId.ToString()"
+            }
+        }
+        $ids = $jobs | Receive-Job -Wait -AutoRemoveJob
+        @($ids).Count | Should -Be 4
+        @($ids | Sort-Object -Unique).Count | Should -Be 1
+        (sqlite3 $path 'SELECT count(*) FROM store_meta; SELECT count(*) FROM schema_version;') | Should -Be @('1', '1')
+    }
+
+    It 'waits for a lock another process holds briefly' {
+        $path = Join-Path $TestDrive 'locked.db'
+        Connect-AuditStore -Path $path
+        Connect-AuditStore -Path (Join-Path $TestDrive 'elsewhere.db')
+        $holder = Start-ThreadJob -ArgumentList $path -ScriptBlock {
+            param($path)
+            "BEGIN EXCLUSIVE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
+        }
+        Start-Sleep -Milliseconds 700
+        (Connect-AuditStore -Path $path -PassThru).Path | Should -Be $path
+        $holder | Receive-Job -Wait -AutoRemoveJob | Should -Contain 'locked'
+    }
+}
+
+Describe 'The default store' {
+    It 'is $env:AUDITGUARD_STORE when set' {
+        $path = Join-Path $TestDrive 'from-env.db'
+        $result = Invoke-FreshPwsh -ImportModule -Script '(Get-AuditStore).Path' -Environment @{ AUDITGUARD_STORE = $path }
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        $result.Output[-1] | Should -Be $path
+        $path | Should -Exist
+    }
+
+    It 'is AuditGuard/audit.db under the per-user data folder otherwise, in an owner-only folder' -Skip:$IsWindows {
+        $data = Join-Path $TestDrive 'xdg-data'
+        $result = Invoke-FreshPwsh -ImportModule -Script 'Connect-AuditStore; (Get-AuditStore).Path' -Environment @{
+            AUDITGUARD_STORE = ''; XDG_DATA_HOME = $data
+        }
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        $expected = Join-Path $data 'AuditGuard/audit.db'
+        $result.Output[-1] | Should -Be $expected
+        Get-UnixMode (Join-Path $data 'AuditGuard') | Should -Be '700'
+        Get-UnixMode $expected | Should -Be '600'
+    }
+}
+
+Describe 'Bad store paths' {
+    BeforeEach {
+        $script:current = Connect-AuditStore -Path (Join-Path $TestDrive 'current.db') -PassThru
+    }
+
+    AfterEach {
+        # A refused connection never replaces the session's store.
+        (Get-AuditStore).StoreId | Should -Be $current.StoreId
+    }
+
+    It 'refuses a path in a missing folder and creates nothing' {
+        $path = Join-Path $TestDrive 'missing/folder/store.db'
+        { Connect-AuditStore -Path $path } | Should -Throw -ErrorId 'AuditStoreFolderNotFound,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        Join-Path $TestDrive 'missing' | Should -Not -Exist
+    }
+
+    It 'refuses a path in a folder it cannot write to' -Skip:$IsWindows {
+        $folder = Join-Path $TestDrive 'readonly'
+        New-ReadOnlyFolder $folder
+        try {
+            { Connect-AuditStore -Path (Join-Path $folder 'store.db') } |
+                Should -Throw -ErrorId 'AuditStoreFolderNotWritable,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+            Get-ChildItem -Force $folder | Should -BeNullOrEmpty
+        }
+        finally { Remove-ReadOnlyFolder $folder }
+    }
+
+    It 'refuses a file that is not a SQLite database and leaves it as it was' {
+        $path = Join-Path $TestDrive 'notes.txt'
+        Set-Content -Path $path -Value ('not a database ' * 100)
+        $before = (Get-FileHash $path).Hash
+        $failure = { Connect-AuditStore -Path $path } | Should -Throw -ErrorId 'AuditStoreNotADatabase,AuditGuard.Cmdlets.ConnectAuditStoreCommand' -PassThru
+        $failure.CategoryInfo.Category | Should -Be 'InvalidData'
+        $failure.TargetObject | Should -Be $path
+        (Get-FileHash $path).Hash | Should -Be $before
+        "$path-wal" | Should -Not -Exist
+    }
+
+    It 'refuses a SQLite database that another application created and leaves it as it was' {
+        $path = Join-Path $TestDrive 'foreign.db'
+        sqlite3 $path "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers(name) VALUES ('x');"
+        $before = (Get-FileHash $path).Hash
+        { Connect-AuditStore -Path $path } | Should -Throw -ErrorId 'AuditStoreForeignDatabase,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        (Get-FileHash $path).Hash | Should -Be $before
+        sqlite3 $path 'SELECT name FROM sqlite_master' | Should -Be 'customers'
+    }
+
+    It 'refuses a store whose schema is newer than this module' {
+        $path = Join-Path $TestDrive 'future.db'
+        Connect-AuditStore -Path $path
+        Connect-AuditStore -Path (Join-Path $TestDrive 'current.db')
+        sqlite3 $path "INSERT INTO schema_version(version, applied) VALUES (99, '2030-01-01T00:00:00.000Z');"
+        $failure = { Connect-AuditStore -Path $path } | Should -Throw -ErrorId 'AuditStoreSchemaTooNew,AuditGuard.Cmdlets.ConnectAuditStoreCommand' -PassThru
+        $failure.Exception.Message | Should -Match 'version 99'
+        sqlite3 $path 'SELECT max(version) FROM schema_version' | Should -Be '99'
+    }
+
+    It 'refuses a folder given as the store path' {
+        { Connect-AuditStore -Path $TestDrive } | Should -Throw -ErrorId 'AuditStorePathIsFolder,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+    }
+
+    It 'refuses a path that is not on the file system' {
+        { Connect-AuditStore -Path 'Env:PATH' } | Should -Throw -ErrorId 'AuditStorePathInvalid,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+    }
+
+    It 'refuses an empty path at parameter binding' {
+        { Connect-AuditStore -Path '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+    }
+}

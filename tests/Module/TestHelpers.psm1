@@ -1,0 +1,84 @@
+# Shared by the Pester files: where the module under test is, and how to run a fresh pwsh.
+
+$script:ModulePath = $env:AUDITGUARD_MODULE_PATH
+if (-not $script:ModulePath) {
+    throw 'AUDITGUARD_MODULE_PATH is not set: run the suite through build.ps1 -Task Test (tests/Invoke-ModuleTests.ps1).'
+}
+
+function Get-AuditGuardModulePath { $script:ModulePath }
+
+function Get-RepositoryRoot { (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path }
+
+function Get-PwshPath { Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh') }
+
+function Invoke-FreshPwsh {
+    <#
+    .SYNOPSIS
+        Runs a script in a new pwsh process, as a user's new session would, and returns its exit
+        code, standard output lines and standard error text. With -ImportModule the script runs
+        after Import-Module of the laid-out module.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [switch] $ImportModule,
+        [hashtable] $Environment = @{},
+        [string] $WorkingDirectory = (Get-Location).Path,
+        [int] $TimeoutSeconds = 120
+    )
+    $prologue = "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'`n"
+    if ($ImportModule) { $prologue += "Import-Module '$($script:ModulePath)'`n" }
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($prologue + $Script))
+
+    $start = [Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
+    foreach ($argument in '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded) { $start.ArgumentList.Add($argument) }
+    $start.WorkingDirectory = $WorkingDirectory
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+
+    $process = [Diagnostics.Process]::Start($start)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+        $process.Kill($true)
+        throw "The child pwsh did not finish within $TimeoutSeconds s."
+    }
+    $process.WaitForExit()
+    [pscustomobject]@{
+        ExitCode = $process.ExitCode
+        Output   = @($stdout.Result -split "`r?`n" | Where-Object { $_ -ne '' })
+        Error    = $stderr.Result
+    }
+}
+
+function Get-UnixMode([string] $Path) {
+    # The permission bits as octal text, e.g. '600'.
+    [Convert]::ToString([int](Get-Item -Force $Path).UnixFileMode, 8)
+}
+
+function Test-IsRoot { -not $IsWindows -and (id -u) -eq '0' }
+
+function New-ReadOnlyFolder {
+    <#
+    .SYNOPSIS
+        A folder nobody can write to. Root ignores permission bits, so as root it is a read-only
+        tmpfs mount; otherwise a folder without write permission. Undo with Remove-ReadOnlyFolder.
+    #>
+    param([Parameter(Mandatory)] [string] $Path)
+    New-Item -ItemType Directory -Force -Path $Path | Out-Null
+    if (Test-IsRoot) {
+        mount -t tmpfs -o 'ro,size=1m' tmpfs $Path
+        if ($LASTEXITCODE -ne 0) { throw "Could not mount a read-only tmpfs on $Path." }
+    }
+    else {
+        chmod 555 $Path
+    }
+}
+
+function Remove-ReadOnlyFolder([string] $Path) {
+    if (Test-IsRoot) { umount $Path } else { chmod 755 $Path }
+    Remove-Item -Recurse -Force $Path
+}
+
+Export-ModuleMember -Function *
