@@ -14,7 +14,7 @@ function Write-Step([string] $text) { Write-Host "`n== $text" -ForegroundColor C
 $work = Join-Path ([IO.Path]::GetTempPath()) "auditguard-demo-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
 New-Item -ItemType Directory -Path $work | Out-Null
 try {
-    Import-Module $ModulePath
+    Import-Module (Resolve-Path $ModulePath).Path
     Write-Step "Imported AuditGuard $((Get-Module AuditGuard).Version): $((Get-Command -Module AuditGuard).Name -join ', ')"
 
     $storePath = Join-Path $work 'audit.db'
@@ -25,8 +25,41 @@ try {
     Get-AuditStore | Format-List | Out-Host
 
     if (-not $IsWindows) {
-        Write-Step 'The store and its log are readable by their owner only'
+        Write-Step 'The store, its log and its keys are readable by their owner only'
         Get-ChildItem $work | Format-Table Name, UnixMode, Length | Out-Host
+    }
+
+    Write-Step 'New-AuditCheckpoint (x3) and Set-AuditStoreSetting: every change is a signed, chained record'
+    1..3 | ForEach-Object { $null = New-AuditCheckpoint }
+    Set-AuditStoreSetting -Name CheckpointInterval -Value 100
+    Get-AuditRecord | Format-Table | Out-Host
+
+    Write-Step 'Export-AuditRecord: one record as files anyone can check without AuditGuard'
+    $evidence = Join-Path $work 'evidence'
+    Export-AuditRecord -Sequence 2 -Path $evidence | Format-Table Name, Length | Out-Host
+    if (Get-Command openssl -ErrorAction Ignore) {
+        Write-Host "sha256sum 2.json : $((Get-FileHash (Join-Path $evidence '2.json') -Algorithm SHA256).Hash.ToLowerInvariant())"
+        Write-Host "record 2's Hash  : $((Get-AuditRecord -Sequence 2).Hash)"
+        Write-Host "openssl cms -verify -binary -inform DER -in 2.p7s -content 2.json -certfile 2.signer.pem -noverify"
+        Push-Location $evidence
+        openssl cms -verify -binary -inform DER -in 2.p7s -content 2.json -certfile 2.signer.pem -noverify -out /dev/null
+        Pop-Location
+    }
+
+    Write-Step 'Export-AuditCheckpoint: a witness to keep where the store''s writer cannot rewrite it'
+    $witness = Join-Path $work 'witness.json'
+    New-AuditCheckpoint | Out-Null
+    Export-AuditCheckpoint -Path $witness | Format-Table Name, Length | Out-Host
+
+    Write-Step 'Test-AuditChain -Witness: every hash, link, signature and derived column checked'
+    Test-AuditChain -Witness $witness | Format-List | Out-Host
+
+    if (Get-Command sqlite3 -ErrorAction Ignore) {
+        Write-Step 'Someone with file access edits a record and deletes the tail, bypassing the append-only triggers'
+        Disconnect-AuditStore
+        sqlite3 $storePath "DROP TRIGGER records_append_only_update; DROP TRIGGER records_append_only_delete; UPDATE records SET body = CAST(replace(CAST(body AS TEXT), '""headSeq"":1', '""headSeq"":9') AS BLOB) WHERE seq = 2; DELETE FROM records WHERE seq >= 4;"
+        Connect-AuditStore -Path $storePath
+        Test-AuditChain -Witness $witness | Select-Object -ExpandProperty Verdicts | Format-Table -Wrap | Out-Host
     }
 
     Write-Step 'A file that is not a store is refused with a stable ErrorId, and left untouched'

@@ -11,7 +11,16 @@
     FormatsToProcess       = @('AuditGuard.format.ps1xml')
     CmdletsToExport        = @(
         'Connect-AuditStore'
+        'Disconnect-AuditStore'
+        'Export-AuditCheckpoint'
+        'Export-AuditRecord'
+        'Get-AuditRecord'
         'Get-AuditStore'
+        'New-AuditCheckpoint'
+        'New-AuditSigningCertificate'
+        'Set-AuditSigner'
+        'Set-AuditStoreSetting'
+        'Test-AuditChain'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

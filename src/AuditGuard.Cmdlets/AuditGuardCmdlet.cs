@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AuditGuard.Engine.Errors;
-using AuditGuard.Engine.Storage;
+using System.Collections;
+using AuditGuard.Engine.Ledger;
 
 namespace AuditGuard.Cmdlets;
 
@@ -8,7 +9,10 @@ namespace AuditGuard.Cmdlets;
 public abstract class AuditGuardCmdlet : PSCmdlet
 {
     /// <summary>The session's current store, connecting to the default store on first use.</summary>
-    private protected AuditStore Store => StoreSession.GetOrConnectDefault(this);
+    private protected AuditLedger Ledger => StoreSession.GetOrConnectDefault(this);
+
+    /// <summary>ShouldProcess against the session's store, decided before the store is opened.</summary>
+    private protected bool ShouldProcessStore(string action) => ShouldProcess(StoreSession.PeekPath(this), action);
 
     /// <summary>Runs engine work, reporting an engine error as a terminating error with its ErrorId.</summary>
     private protected void Run(Action work)
@@ -23,9 +27,14 @@ public abstract class AuditGuardCmdlet : PSCmdlet
         }
     }
 
-    private protected static AuditStoreInfo Describe(AuditStore store)
+    /// <summary>Writes a file the cmdlet produced the way Get-Item would, with its provider properties.</summary>
+    private protected void WriteFile(string path) => WriteObject(InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);
+
+    private protected static AuditStoreInfo Describe(AuditLedger ledger)
     {
-        var summary = store.GetSummary();
-        return new AuditStoreInfo(summary.Path, summary.StoreId, summary.SchemaVersion, summary.RecordCount, summary.HeadSequence, summary.HeadHash);
+        var summary = ledger.GetSummary();
+        var store = summary.Store;
+        return new AuditStoreInfo(store.Path, store.StoreId, store.SchemaVersion, store.RecordCount, store.HeadSequence, store.HeadHash,
+            summary.Signer, summary.SignerFingerprint, summary.ReadOnlyReason, new Hashtable(summary.Settings.ToDictionary(s => s.Key, s => s.Value), StringComparer.OrdinalIgnoreCase));
     }
 }

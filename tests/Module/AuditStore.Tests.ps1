@@ -11,9 +11,16 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         $info.Path | Should -Be $path
         $info.StoreId | Should -Not -Be ([guid]::Empty)
         $info.SchemaVersion | Should -Be 1
-        $info.RecordCount | Should -Be 0
-        $info.HeadSequence | Should -BeNullOrEmpty
-        $info.HeadHash | Should -BeNullOrEmpty
+        # A new store holds its genesis record, signed by the key it generated beside itself.
+        $info.RecordCount | Should -Be 1
+        $info.HeadSequence | Should -Be 0
+        $info.HeadHash | Should -Match '^[0-9a-f]{64}$'
+        $info.Signer | Should -Be "CN=AuditGuard store $($info.StoreId)"
+        $info.SignerFingerprint | Should -Match '^[0-9a-f]{64}$'
+        $info.IsReadOnly | Should -BeFalse
+        $info.Settings.CheckpointInterval | Should -Be 1000
+        "$path.signer.pfx" | Should -Exist
+        "$path.secret.key" | Should -Exist
         (Get-AuditStore).StoreId | Should -Be $info.StoreId
     }
 
@@ -46,6 +53,7 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         $path = Join-Path $TestDrive 'whatif.db'
         Connect-AuditStore -Path $path -WhatIf
         $path | Should -Not -Exist
+        "$path.signer.pfx" | Should -Not -Exist
     }
 
     It 'gives the store and its write-ahead log owner-only permissions' -Skip:$IsWindows {
@@ -56,7 +64,7 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         $null = Get-AuditStore
         sqlite3 $path "INSERT INTO blobs(sha256, bytes) VALUES (x'01', x'02')"
         Get-UnixMode $path | Should -Be '600'
-        foreach ($companion in "$path-wal", "$path-shm") {
+        foreach ($companion in "$path-wal", "$path-shm", "$path.signer.pfx", "$path.secret.key") {
             $companion | Should -Exist
             Get-UnixMode $companion | Should -Be '600'
         }
@@ -75,6 +83,9 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         @($ids).Count | Should -Be 4
         @($ids | Sort-Object -Unique).Count | Should -Be 1
         (sqlite3 $path 'SELECT count(*) FROM store_meta; SELECT count(*) FROM schema_version;') | Should -Be @('1', '1')
+        sqlite3 $path "SELECT count(*) FROM records WHERE type = 'store.created'" | Should -Be '1'
+        Connect-AuditStore -Path $path
+        Test-AuditChain -Quiet | Should -BeTrue
     }
 
     It 'waits for a lock another process holds briefly' {
@@ -83,10 +94,12 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         Connect-AuditStore -Path (Join-Path $TestDrive 'elsewhere.db')
         $holder = Start-ThreadJob -ArgumentList $path -ScriptBlock {
             param($path)
-            "BEGIN EXCLUSIVE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
+            "BEGIN IMMEDIATE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
         }
         Start-Sleep -Milliseconds 700
-        (Connect-AuditStore -Path $path -PassThru).Path | Should -Be $path
+        # Opening reads; the first append has to wait for the writer's lock.
+        Connect-AuditStore -Path $path
+        (New-AuditCheckpoint).Sequence | Should -Be 1
         $holder | Receive-Job -Wait -AutoRemoveJob | Should -Contain 'locked'
     }
 }

@@ -82,3 +82,43 @@ function Remove-ReadOnlyFolder([string] $Path) {
 }
 
 Export-ModuleMember -Function *
+
+function New-TestCertificate {
+    <#
+    .SYNOPSIS
+        A certificate with its private key, shaped as a test needs: validity window, key usage,
+        RSA size, or issued by -Issuer (a certificate with its key) instead of self-signed.
+    #>
+    param(
+        [string] $Subject = 'CN=AuditGuard test signer',
+        [datetimeoffset] $NotBefore = [datetimeoffset]::UtcNow.AddMinutes(-5),
+        [datetimeoffset] $NotAfter = [datetimeoffset]::UtcNow.AddDays(30),
+        [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags] $KeyUsage = 'DigitalSignature',
+        [int] $RsaBits,
+        [switch] $CertificateAuthority,
+        [System.Security.Cryptography.X509Certificates.X509Certificate2] $Issuer
+    )
+    $name = [System.Security.Cryptography.X509Certificates.X500DistinguishedName]::new($Subject)
+    $sha256 = [System.Security.Cryptography.HashAlgorithmName]::SHA256
+    if ($RsaBits) {
+        $key = [System.Security.Cryptography.RSA]::Create($RsaBits)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new($name, $key, $sha256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    }
+    else {
+        $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new($name, $key, $sha256)
+    }
+    $usage = $CertificateAuthority ? ($KeyUsage -bor [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags]::KeyCertSign) : $KeyUsage
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new($usage, $true))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new([bool]$CertificateAuthority, $false, 0, $true))
+    if (-not $Issuer) { return $request.CreateSelfSigned($NotBefore, $NotAfter) }
+    # An issued certificate cannot outlive its issuer.
+    if ($NotAfter -gt $Issuer.NotAfter) { $NotAfter = [datetimeoffset]$Issuer.NotAfter }
+    $serial = [byte[]]::new(16)
+    [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial)
+    $issued = $request.Create($Issuer, $NotBefore, $NotAfter, $serial)
+    if ($RsaBits) { [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $key) }
+    else { [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($issued, $key) }
+}
+
+Export-ModuleMember -Function *

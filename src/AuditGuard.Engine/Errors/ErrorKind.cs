@@ -15,6 +15,7 @@ public enum ErrorKind
     ResourceBusy,
     ResourceUnavailable,
     OpenError,
+    ReadError,
     WriteError,
     SecurityError,
 }

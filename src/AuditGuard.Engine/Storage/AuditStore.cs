@@ -22,12 +22,15 @@ public sealed class AuditStore : IDisposable
     private readonly SqliteConnection _connection;
     private readonly object _gate = new();
 
-    private AuditStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion)
+    private readonly StoreOpenOptions _options;
+
+    private AuditStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, StoreOpenOptions options)
     {
         Path = path;
         _connection = connection;
         StoreId = storeId;
         SchemaVersion = schemaVersion;
+        _options = options;
     }
 
     /// <summary>The full path of the store's database file.</summary>
@@ -75,7 +78,7 @@ public sealed class AuditStore : IDisposable
             var open = connection;
             var (storeId, version) = SqliteRetry.Run(() => Initialise(open, fullPath, options.Clock), options.BusyTimeout, options.Clock, fullPath);
             SqliteRetry.Run(() => EnableWriteAheadLog(open), options.BusyTimeout, options.Clock, fullPath);
-            return new AuditStore(fullPath, connection, storeId, version);
+            return new AuditStore(fullPath, connection, storeId, version, options);
         }
         catch (Exception e)
         {
@@ -117,6 +120,59 @@ public sealed class AuditStore : IDisposable
             return new StoreSummary(Path, StoreId, SchemaVersion, count, headSequence, headHash);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction, so writers in
+    /// every process serialise instead of forking the chain. The work is retried whole while
+    /// the store stays locked, so it must read what it depends on inside the transaction.
+    /// </summary>
+    internal T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        lock (_gate)
+        {
+            return SqliteRetry.Run(() =>
+            {
+                using var transaction = _connection.BeginTransaction(deferred: false);
+                var result = work(_connection, transaction);
+                transaction.Commit();
+                return result;
+            }, _options.BusyTimeout, _options.Clock, Path);
+        }
+    }
+
+    /// <summary>
+    /// A read-only connection of its own, for long reads (verification, export) that must
+    /// neither block writers nor see a transaction half-way: WAL gives it one snapshot.
+    /// </summary>
+    internal SqliteConnection OpenReader()
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
+        };
+        var connection = new SqliteConnection(builder.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture,
+            $"PRAGMA busy_timeout = {(long)_options.BusyTimeout.TotalMilliseconds}; PRAGMA trusted_schema = OFF;");
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Streams the records <paramref name="filter"/> selects, oldest first, from one snapshot.</summary>
+    public IEnumerable<RecordRow> ReadRecords(RecordFilter filter)
+    {
+        using var reader = OpenReader();
+        foreach (var row in RecordTable.Read(reader, filter))
+        {
+            yield return row;
+        }
+    }
+
+    public StoreOpenOptions Options => _options;
 
     public void Dispose() => _connection.Dispose();
 

@@ -42,6 +42,7 @@ internal static class StoreSchema
             signer TEXT NOT NULL);
         CREATE INDEX records_by_operation ON records(op_id) WHERE op_id IS NOT NULL;
         CREATE INDEX records_by_time ON records(time);
+        CREATE INDEX records_by_type ON records(type, seq);
         CREATE TRIGGER records_append_only_update BEFORE UPDATE ON records
             BEGIN SELECT RAISE(ABORT, 'AuditGuard records are append-only'); END;
         CREATE TRIGGER records_append_only_delete BEFORE DELETE ON records

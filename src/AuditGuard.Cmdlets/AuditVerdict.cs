@@ -1,0 +1,65 @@
+namespace AuditGuard.Cmdlets;
+
+/// <summary>What a verification found; the names match the ones bundles and auditors use.</summary>
+public enum AuditVerdictKind
+{
+    BodyHashMismatch,
+    BodyMalformed,
+    SignatureInvalid,
+    UnknownSigner,
+    BrokenLink,
+    SequenceGap,
+    Reordered,
+    StoreMismatch,
+    IndexMismatch,
+    Truncated,
+    RolledBack,
+    BlobMismatch,
+    BlobErased,
+    Unanchored,
+    ClockAnomaly,
+}
+
+public enum AuditVerdictSeverity
+{
+    Error,
+    Warning,
+}
+
+/// <summary>How far a verification can vouch for who signed.</summary>
+public enum AuditTrustLevel
+{
+    /// <summary>Signed by the store's own generated key: proves integrity, not identity.</summary>
+    SelfSignedLocal,
+
+    /// <summary>Signed by a certificate that chains to a root the verifier named or the OS trusts.</summary>
+    TrustedChain,
+
+    /// <summary>Signed by a certificate whose chain could not be validated.</summary>
+    Untrusted,
+}
+
+/// <summary>One problem found by Test-AuditChain, naming the first sequence (or bundle file) where it shows.</summary>
+public sealed class AuditVerdict
+{
+    internal AuditVerdict(AuditVerdictKind kind, AuditVerdictSeverity severity, long? sequence, string? file, string message)
+    {
+        Kind = kind;
+        Severity = severity;
+        Sequence = sequence;
+        File = file;
+        Message = message;
+    }
+
+    public AuditVerdictKind Kind { get; }
+
+    public AuditVerdictSeverity Severity { get; }
+
+    public long? Sequence { get; }
+
+    public string? File { get; }
+
+    public string Message { get; }
+
+    public override string ToString() => $"{Kind} at {Sequence}: {Message}";
+}

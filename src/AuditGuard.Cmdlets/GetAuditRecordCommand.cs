@@ -1,0 +1,79 @@
+using System.Management.Automation;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Storage;
+
+namespace AuditGuard.Cmdlets;
+
+/// <summary>Reads ledger records, oldest first; with no filter, every record.</summary>
+[Cmdlet(VerbsCommon.Get, "AuditRecord", DefaultParameterSetName = "Range")]
+[OutputType(typeof(AuditRecord))]
+public sealed class GetAuditRecordCommand : AuditGuardCmdlet
+{
+    [Parameter(Position = 0, ParameterSetName = "Sequence", ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(0, long.MaxValue)]
+    public long[]? Sequence { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    [ValidateRange(0, long.MaxValue)]
+    public long? FromSequence { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    [ValidateRange(0, long.MaxValue)]
+    public long? ToSequence { get; set; }
+
+    [Parameter(ParameterSetName = "Range", ValueFromPipelineByPropertyName = true)]
+    public Guid? OperationId { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Type { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    public DateTime? Since { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    public DateTime? Until { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter(ParameterSetName = "Range")]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Last { get; set; }
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        if (First is not null && Last is not null)
+        {
+            throw LedgerErrors.RecordFilterConflict();
+        }
+
+        var ledger = Ledger;
+        var filter = new RecordFilter
+        {
+            Sequences = Sequence,
+            FromSequence = FromSequence,
+            ToSequence = ToSequence,
+            OperationId = OperationId?.ToString("D"),
+            // Record types are lowercase by rule, so -Type Checkpoint finds checkpoints.
+            Types = Type?.Select(t => t.ToLowerInvariant()).ToArray(),
+            Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime()) : null,
+            Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime()) : null,
+            First = First,
+            Last = Last,
+        };
+        var missing = new HashSet<long>(Sequence ?? []);
+        foreach (var row in ledger.Store.ReadRecords(filter))
+        {
+            missing.Remove(row.Sequence);
+            WriteObject(OutputObjects.Record(row, ledger));
+        }
+
+        // Like Get-Item, a named record that does not exist is an error for that name alone.
+        foreach (var sequence in missing.Order())
+        {
+            WriteError(ErrorRecords.From(LedgerErrors.RecordNotFound(sequence)));
+        }
+    });
+}

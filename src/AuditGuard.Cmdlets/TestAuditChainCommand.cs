@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Ledger;
+
+namespace AuditGuard.Cmdlets;
+
+/// <summary>Verifies the current store's chain and reports every problem as a typed verdict.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "AuditChain")]
+[OutputType(typeof(AuditChainVerification), typeof(bool))]
+public sealed class TestAuditChainCommand : AuditGuardCmdlet
+{
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long? FromSequence { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long? ToSequence { get; set; }
+
+    /// <summary>A checkpoint written by Export-AuditCheckpoint; its .p7s must sit beside it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Witness { get; set; }
+
+    /// <summary>Roots a CA-issued signer must chain to; without it, the OS trust store.</summary>
+    [Parameter]
+    public X509Certificate2[]? TrustedRoot { get; set; }
+
+    /// <summary>Return only $true or $false.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    protected override void EndProcessing() => Run(() =>
+    {
+        var ledger = Ledger;
+        var progress = new ProgressRecord(1, "Test-AuditChain", $"Verifying {ledger.Store.Path}");
+        var result = ChainVerifier.Verify(ledger, new VerifyOptions
+        {
+            FromSequence = FromSequence,
+            ToSequence = ToSequence,
+            WitnessPath = Witness is null ? null : FileSystemPaths.Resolve(SessionState, Witness),
+            TrustedRoots = TrustedRoot is { Length: > 0 } roots ? new X509Certificate2Collection(roots) : null,
+            Progress = (done, total) =>
+            {
+                progress.StatusDescription = $"{done} of {total} records checked";
+                progress.PercentComplete = total == 0 ? 100 : (int)(done * 100 / total);
+                WriteProgress(progress);
+            },
+        });
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        WriteObject(Quiet ? result.IsValid : OutputObjects.Verification(result));
+    });
+}

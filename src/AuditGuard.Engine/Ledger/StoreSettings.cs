@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Engine.Ledger;
+
+/// <summary>
+/// The store's settings, which change only by appending a settings.changed record, so the
+/// chain says which setting was in force when. Each setting has a definition: its default
+/// and the rule its values follow.
+/// </summary>
+public sealed class StoreSettings
+{
+    public const string CheckpointInterval = "CheckpointInterval";
+
+    private static readonly Dictionary<string, (JsonNode Default, Func<object?, JsonNode?> Normalise, string Rule)> Definitions =
+        new(StringComparer.OrdinalIgnoreCase)
+        {
+            [CheckpointInterval] = (JsonValue.Create(1000L), value => AsInteger(value) is long n and >= 1 and <= 10_000_000 ? JsonValue.Create(n) : null,
+                "a whole number of records from 1 to 10000000"),
+        };
+
+    private readonly Dictionary<string, JsonNode> _values = new(StringComparer.OrdinalIgnoreCase);
+
+    public static IEnumerable<string> Names => Definitions.Keys;
+
+    /// <summary>Every setting with the value in force (the default when never changed).</summary>
+    public IReadOnlyDictionary<string, object?> Current =>
+        Definitions.Keys.ToDictionary(name => name, name => ToClr(Get(name)), StringComparer.OrdinalIgnoreCase);
+
+    public long CheckpointIntervalValue => Get(CheckpointInterval).GetValue<long>();
+
+    /// <summary>The setting's canonical name and its value as it will be recorded, or an error.</summary>
+    public static (string Name, JsonNode Value) Normalise(string name, object? value)
+    {
+        var known = Definitions.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw LedgerErrors.SettingUnknown(name, Definitions.Keys);
+        var definition = Definitions[known];
+        var normalised = definition.Normalise(value) ?? throw LedgerErrors.SettingInvalid(known, value, definition.Rule);
+        return (known, normalised);
+    }
+
+    internal void Apply(ParsedBody body)
+    {
+        var name = body.FieldString("name");
+        if (name is not null && Definitions.ContainsKey(name) && body.Fields.TryGetProperty("value", out var value))
+        {
+            _values[name] = JsonNode.Parse(value.GetRawText())!;
+        }
+    }
+
+    private JsonNode Get(string name) => _values.TryGetValue(name, out var value) ? value : Definitions[name].Default;
+
+    private static object? ToClr(JsonNode node) => node.GetValueKind() switch
+    {
+        JsonValueKind.Number => node.GetValue<long>(),
+        JsonValueKind.True or JsonValueKind.False => node.GetValue<bool>(),
+        _ => node.ToString(),
+    };
+
+    private static long? AsInteger(object? value) => value switch
+    {
+        long l => l,
+        int i => i,
+        short s => s,
+        byte b => b,
+        double d when Math.Abs(d % 1) < double.Epsilon && d is >= long.MinValue and <= long.MaxValue => (long)d,
+        decimal m when decimal.Truncate(m) == m => (long)m,
+        string text when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
+        _ => null,
+    };
+}

@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Engine.Signing;
+
+/// <summary>
+/// The store's secret key (<c>&lt;database&gt;.secret.key</c>, beside its signing key): 32 random
+/// bytes for HMACs of secrets, readable only by their owner (mode 0600 on Unix).
+/// </summary>
+public static class LocalSecretKey
+{
+    private const int Length = 32;
+
+    /// <summary>The key at <paramref name="path"/>, created first when there is none. Processes racing to create it all end with the same key.</summary>
+    public static byte[] LoadOrCreate(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        while (true)
+        {
+            var existing = TryLoad(path);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            var created = RandomNumberGenerator.GetBytes(Length);
+            if (TryCreate(path, created))
+            {
+                return created;
+            }
+
+            // Another process created it first: loop to read the winner's key.
+            CryptographicOperations.ZeroMemory(created);
+        }
+    }
+
+    /// <summary>The key at <paramref name="path"/>, or null when there is no such file.</summary>
+    public static byte[]? TryLoad(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] key;
+        try
+        {
+            key = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SigningErrors.SecretKeyInaccessible(path, e);
+        }
+
+        if (key.Length != Length)
+        {
+            CryptographicOperations.ZeroMemory(key);
+            throw SigningErrors.SecretKeyInvalid(path, key.Length);
+        }
+
+        return key;
+    }
+
+    private static bool TryCreate(string path, byte[] key)
+    {
+        try
+        {
+            return PrivateFile.TryCreate(path, key);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SigningErrors.SecretKeyInaccessible(path, e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Engine.Signing;
+
+/// <summary>A certificate with its private key, checked fit to sign ledger records.</summary>
+/// <remarks>
+/// Fit means: the private key is present and signs; RSA of 2048 bits or more, or ECDSA on P-256,
+/// P-384 or P-521; valid now by the injected clock; a key usage, if any, that includes
+/// DigitalSignature or NonRepudiation; an extended key usage, if any, that includes any purpose,
+/// code signing, email protection or document signing.
+/// </remarks>
+public sealed class SigningKey : IDisposable
+{
+    private const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
+
+    private static readonly byte[] ProbeContent = "AuditGuard signing key check"u8.ToArray();
+
+    private bool _disposed;
+
+    private SigningKey(X509Certificate2 certificate)
+    {
+        Certificate = certificate;
+        Fingerprint = CertificateFingerprint.Of(certificate);
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Lowercase hex SHA-256 of the certificate: the <c>signer</c> field of the records it signs.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>Checks <paramref name="certificate"/> and signs with a copy of it, so the caller still owns and disposes the original.</summary>
+    public static SigningKey FromCertificate(X509Certificate2 certificate, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(clock);
+        return Checked(new X509Certificate2(certificate), clock, certificate.Subject);
+    }
+
+    public static SigningKey FromPfxFile(string path, SecureString? password, TimeProvider clock)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(clock);
+        var certificate = SigningCertificateFiles.TryReadPfx(path, password) ?? throw SigningErrors.FileNotFound(path);
+        return Checked(certificate, clock, path);
+    }
+
+    /// <summary>A PEM certificate and its PKCS #8 private key; <paramref name="password"/> is needed only when the key is encrypted.</summary>
+    public static SigningKey FromPemFiles(string certificatePath, string privateKeyPath, SecureString? password, TimeProvider clock)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(certificatePath);
+        ArgumentException.ThrowIfNullOrEmpty(privateKeyPath);
+        ArgumentNullException.ThrowIfNull(clock);
+        return Checked(SigningCertificateFiles.ReadPemPair(certificatePath, privateKeyPath, password), clock, certificatePath);
+    }
+
+    /// <summary>
+    /// The certificate in CurrentUser\My whose thumbprint is <paramref name="thumbprint"/>, ignoring
+    /// case, spaces and the invisible marks that copying a thumbprint from a certificate dialog adds.
+    /// </summary>
+    public static SigningKey FromCurrentUserStore(string thumbprint, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(thumbprint);
+        ArgumentNullException.ThrowIfNull(clock);
+        var wanted = string.Concat(thumbprint.Where(character =>
+            !char.IsWhiteSpace(character) && char.GetUnicodeCategory(character) != UnicodeCategory.Format));
+
+        using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
+        try
+        {
+            store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+        }
+        catch (CryptographicException)
+        {
+            // A store that does not exist yet holds no certificate.
+            throw SigningErrors.ThumbprintNotFound(thumbprint);
+        }
+
+        X509Certificate2? found = null;
+        foreach (var candidate in store.Certificates)
+        {
+            if (found is null && string.Equals(candidate.Thumbprint, wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                found = candidate;
+            }
+            else
+            {
+                candidate.Dispose();
+            }
+        }
+
+        return found is null ? throw SigningErrors.ThumbprintNotFound(thumbprint) : Checked(found, clock, thumbprint);
+    }
+
+    /// <summary>A detached CMS signature over <paramref name="content"/>, identifying the signer by issuer and serial number.</summary>
+    public byte[] SignDetached(ReadOnlySpan<byte> content, DateTimeOffset signingTime)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            return Sign(Certificate, content, signingTime);
+        }
+        catch (CryptographicException e)
+        {
+            throw SigningErrors.KeyUnusable(Fingerprint, e);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            Certificate.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Applies every rule, then signs once and verifies the result, so a key that cannot sign
+    /// (removed smart card, key needing a prompt, key not matching the certificate) fails here
+    /// rather than at the first append. Takes ownership of <paramref name="certificate"/>.
+    /// </summary>
+    internal static SigningKey Checked(X509Certificate2 certificate, TimeProvider clock, string target)
+    {
+        try
+        {
+            var now = clock.GetUtcNow();
+            SigningCertificateRules.ThrowIfUnfit(certificate, now, target);
+
+            byte[] probe;
+            try
+            {
+                probe = Sign(certificate, ProbeContent, now);
+            }
+            catch (CryptographicException e)
+            {
+                throw SigningErrors.KeyUnavailable(target, e);
+            }
+
+            return DetachedSignature.Verify(ProbeContent, probe, certificate)
+                ? new SigningKey(certificate)
+                : throw SigningErrors.KeyMismatch(target);
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The certificate is left out of the signature: the ledger records it once, in its signer
+    /// records. Signing time is stored to the second (UTCTime), as CMS encodes it.
+    /// </summary>
+    private static byte[] Sign(X509Certificate2 certificate, ReadOnlySpan<byte> content, DateTimeOffset signingTime)
+    {
+        var cms = new SignedCms(new ContentInfo(content.ToArray()), detached: true);
+        var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate)
+        {
+            IncludeOption = X509IncludeOption.None,
+            DigestAlgorithm = new Oid(Sha256Oid),
+        };
+        signer.SignedAttributes.Add(new Pkcs9SigningTime(signingTime.UtcDateTime));
+        cms.ComputeSignature(signer, silent: true);
+        return cms.Encode();
+    }
+}

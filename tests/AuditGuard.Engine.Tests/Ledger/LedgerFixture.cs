@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Storage;
+
+namespace AuditGuard.Engine.Tests.Ledger;
+
+/// <summary>Makes throwaway ledgers and tampers with them the way an attacker with file access would.</summary>
+internal static class LedgerFixture
+{
+    public static AuditLedger Open(string path, TimeProvider? clock = null) =>
+        AuditLedger.Open(path, new LedgerOpenOptions { Store = new StoreOpenOptions { Clock = clock ?? TimeProvider.System } });
+
+    public static RecordDraft Note(int n, Guid? operation = null, byte[]? blob = null) =>
+        new("test.note", new JsonObject { ["n"] = n, ["text"] = $"note {n}" }, operation, blob is null ? null : [blob]);
+
+    /// <summary>A store with a genesis record and <paramref name="notes"/> notes after it; closed again.</summary>
+    public static string CreateWithNotes(TempFolder temp, int notes, string name = "ledger.db")
+    {
+        var path = temp.File(name);
+        using var ledger = Open(path);
+        ledger.Append(Enumerable.Range(1, notes).Select(i => Note(i)).ToList());
+        return path;
+    }
+
+    public static ChainVerificationResult Verify(string path, string? witness = null)
+    {
+        using var ledger = Open(path);
+        return ChainVerifier.Verify(ledger, new VerifyOptions { WitnessPath = witness });
+    }
+
+    /// <summary>Runs SQL through the sqlite3 command-line shell, as someone editing the file by hand would.</summary>
+    public static void Sqlite(string path, string sql)
+    {
+        var start = new ProcessStartInfo("sqlite3") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(path);
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(sql);
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"sqlite3 failed: {error}");
+    }
+
+    public const string DropGuards =
+        "DROP TRIGGER records_append_only_update; DROP TRIGGER records_append_only_delete; DROP TRIGGER blobs_erase_only;";
+}

@@ -1,0 +1,11 @@
+namespace AuditGuard.Engine.Tests;
+
+/// <summary>A clock tests move by hand.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
