@@ -30,6 +30,7 @@ public sealed class AuditLedger : IDisposable
     private SignerRegistry _signers = new();
     private StoreSettings _settings = new();
     private long? _stateSequence;
+    private long? _committedHead;
 
     private AuditLedger(AuditStore store)
     {
@@ -225,17 +226,16 @@ public sealed class AuditLedger : IDisposable
 
         try
         {
-            _store.Write((connection, transaction) =>
+            _store.Write(writer =>
             {
                 // Another process may have created the genesis since this one looked.
-                if (RecordTable.ReadHead(connection, transaction) is null)
+                if (writer.ReadHead() is null)
                 {
-                    using var insert = RecordTable.PrepareInsert(connection, transaction);
                     (long, byte[])? head = null;
-                    Insert(insert, connection, transaction, key, draft, ref head);
+                    Insert(writer, key, draft, ref head);
                 }
 
-                RefreshState(connection, transaction);
+                RefreshState(writer.Connection, null);
                 return 0;
             });
         }
@@ -312,12 +312,17 @@ public sealed class AuditLedger : IDisposable
         List<IReadOnlyList<RecordRow>> results;
         try
         {
-            results = _store.Write((connection, transaction) =>
+            results = _store.Write(writer =>
             {
-                RefreshState(connection, transaction);
+                var head = writer.ReadHead();
+                // Unless another session appended since this one's last commit, the signers
+                // and settings folded here are still current.
+                if (head?.Sequence != _committedHead)
+                {
+                    RefreshState(writer.Connection, null);
+                }
+
                 var key = _key;
-                var head = RecordTable.ReadHead(connection, transaction);
-                using var insert = RecordTable.PrepareInsert(connection, transaction);
                 var written = new List<IReadOnlyList<RecordRow>>(batch.Count);
                 foreach (var pending in batch)
                 {
@@ -325,11 +330,11 @@ public sealed class AuditLedger : IDisposable
                     foreach (var draft in pending.Drafts)
                     {
                         EnsureCanSign(key);
-                        var row = Insert(insert, connection, transaction, key!, Resolve(draft, head), ref head);
+                        var row = Insert(writer, key!, Resolve(draft, head), ref head);
                         rows.Add(row);
                         if (row.Type != RecordTypes.Checkpoint && (row.Sequence + 1) % _settings.CheckpointIntervalValue == 0)
                         {
-                            Insert(insert, connection, transaction, key!, Resolve(CheckpointDraft(), head), ref head);
+                            Insert(writer, key!, Resolve(CheckpointDraft(), head), ref head);
                         }
                     }
 
@@ -341,6 +346,7 @@ public sealed class AuditLedger : IDisposable
                     written.Add(rows);
                 }
 
+                _committedHead = head?.Sequence;
                 return written;
             });
         }
@@ -348,6 +354,7 @@ public sealed class AuditLedger : IDisposable
         {
             // The transaction rolled back: what was folded inside it is void.
             _stateSequence = null;
+            _committedHead = null;
             throw;
         }
 
@@ -378,7 +385,7 @@ public sealed class AuditLedger : IDisposable
                 },
             };
 
-    private RecordRow Insert(SqliteCommand insert, SqliteConnection connection, SqliteTransaction transaction, SigningKey key, RecordDraft draft, ref (long Sequence, byte[] Hash)? head)
+    private RecordRow Insert(RecordWriter writer, SigningKey key, RecordDraft draft, ref (long Sequence, byte[] Hash)? head)
     {
         var sequence = head is { } h ? h.Sequence + 1 : 0;
         var previous = head?.Hash ?? RecordBody.GenesisPrevious;
@@ -394,10 +401,10 @@ public sealed class AuditLedger : IDisposable
         var hash = SHA256.HashData(body);
         var row = new RecordRow(sequence, hash, previous, draft.Type, draft.OperationId?.ToString("D"),
             Rfc3339.Format(time), body, key.SignDetached(body, time), key.Fingerprint);
-        RecordTable.Insert(insert, row);
+        writer.Insert(row);
         foreach (var blob in draft.Blobs ?? [])
         {
-            RecordTable.InsertBlob(connection, transaction, SHA256.HashData(blob), blob);
+            writer.InsertBlob(SHA256.HashData(blob), blob);
         }
 
         if (RecordTypes.StateTypes.Contains(row.Type))

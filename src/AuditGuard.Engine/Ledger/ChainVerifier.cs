@@ -37,18 +37,24 @@ public static class ChainVerifier
         var total = CountInRange(reader, from, options.ToSequence);
         long checkedCount = 0;
         var batch = new List<Checked>(BatchSize);
+        SignatureCheck? inFlight = null;
+        // While one batch's signatures are checked on every core, this thread reads and
+        // checks the next batch in order: two batches in memory at most.
         foreach (var row in RecordTable.Read(reader, new RecordFilter { FromSequence = from, ToSequence = options.ToSequence }))
         {
             options.CancellationToken.ThrowIfCancellationRequested();
             batch.Add(CheckInOrder(row, state, signers, reader, verdicts, trust, options));
             if (batch.Count == BatchSize)
             {
-                checkedCount += VerifySignatures(batch, verdicts);
+                checkedCount += inFlight?.Finish(verdicts) ?? 0;
                 options.Progress?.Invoke(checkedCount, total);
+                inFlight = SignatureCheck.Start(batch);
+                batch = new List<Checked>(BatchSize);
             }
         }
 
-        checkedCount += VerifySignatures(batch, verdicts);
+        checkedCount += inFlight?.Finish(verdicts) ?? 0;
+        checkedCount += SignatureCheck.Start(batch).Finish(verdicts);
         options.Progress?.Invoke(checkedCount, total);
 
         if (options.WitnessPath is { } witness)
@@ -268,29 +274,45 @@ public static class ChainVerifier
         }
     }
 
-    /// <summary>Checks the batch's signatures in parallel, reports failures, and empties the batch.</summary>
-    private static long VerifySignatures(List<Checked> batch, VerdictCollector verdicts)
+    /// <summary>One batch's signatures, checked in parallel in the background; failures are reported on the calling thread.</summary>
+    private sealed class SignatureCheck
     {
-        var valid = new bool[batch.Count];
-        Parallel.For(0, batch.Count, i =>
-        {
-            var item = batch[i];
-            valid[i] = item.Signer is null || DetachedSignature.Verify(item.Row.Body, item.Row.Signature, item.Signer.Entry.Certificate);
-        });
+        private readonly List<Checked> _batch;
+        private readonly Task<bool[]> _valid;
 
-        for (var i = 0; i < batch.Count; i++)
+        private SignatureCheck(List<Checked> batch)
         {
-            if (!valid[i])
+            _batch = batch;
+            _valid = Task.Run(() =>
             {
-                var item = batch[i];
-                verdicts.Add(VerdictKind.SignatureInvalid, item.Row.Sequence, null,
-                    $"Record {item.Row.Sequence}'s signature does not verify against its signer '{item.Signer!.Entry.Certificate.Subject}'.");
-            }
+                var valid = new bool[batch.Count];
+                Parallel.For(0, batch.Count, i =>
+                {
+                    var item = batch[i];
+                    valid[i] = item.Signer is null || DetachedSignature.Verify(item.Row.Body, item.Row.Signature, item.Signer.Entry.Certificate);
+                });
+                return valid;
+            });
         }
 
-        var count = batch.Count;
-        batch.Clear();
-        return count;
+        public static SignatureCheck Start(List<Checked> batch) => new(batch);
+
+        /// <summary>Waits for the batch, reports its invalid signatures, and returns how many records it held.</summary>
+        public long Finish(VerdictCollector verdicts)
+        {
+            var valid = _valid.GetAwaiter().GetResult();
+            for (var i = 0; i < _batch.Count; i++)
+            {
+                if (!valid[i])
+                {
+                    var item = _batch[i];
+                    verdicts.Add(VerdictKind.SignatureInvalid, item.Row.Sequence, null,
+                        $"Record {item.Row.Sequence}'s signature does not verify against its signer '{item.Signer!.Entry.Certificate.Subject}'.");
+                }
+            }
+
+            return _batch.Count;
+        }
     }
 
     private static TrustLevel Weakest(IEnumerable<TrustLevel> levels)

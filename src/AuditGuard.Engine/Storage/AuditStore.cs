@@ -23,6 +23,7 @@ public sealed class AuditStore : IDisposable
     private readonly object _gate = new();
 
     private readonly StoreOpenOptions _options;
+    private RecordWriter? _writer;
 
     private AuditStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, StoreOpenOptions options)
     {
@@ -126,17 +127,12 @@ public sealed class AuditStore : IDisposable
     /// every process serialise instead of forking the chain. The work is retried whole while
     /// the store stays locked, so it must read what it depends on inside the transaction.
     /// </summary>
-    internal T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    internal T Write<T>(Func<RecordWriter, T> work)
     {
         lock (_gate)
         {
-            return SqliteRetry.Run(() =>
-            {
-                using var transaction = _connection.BeginTransaction(deferred: false);
-                var result = work(_connection, transaction);
-                transaction.Commit();
-                return result;
-            }, _options.BusyTimeout, _options.Clock, Path);
+            var writer = _writer ??= new RecordWriter(_connection);
+            return SqliteRetry.Run(() => writer.InTransaction(work), _options.BusyTimeout, _options.Clock, Path);
         }
     }
 
@@ -174,7 +170,11 @@ public sealed class AuditStore : IDisposable
 
     public StoreOpenOptions Options => _options;
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _connection.Dispose();
+    }
 
     private static string NormalisePath(string path)
     {

@@ -10,29 +10,15 @@ internal static class RecordTable
 {
     private const string Columns = "seq, hash, prev, type, op_id, time, body, signature, signer";
 
-    public static (long Sequence, byte[] Hash)? ReadHead(SqliteConnection connection, SqliteTransaction? transaction)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1";
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : null;
-    }
+    public static SqliteCommand PrepareHead(SqliteConnection connection) =>
+        Prepare(connection, "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1");
 
-    /// <summary>A prepared insert, reused for every record of one transaction.</summary>
-    public static SqliteCommand PrepareInsert(SqliteConnection connection, SqliteTransaction transaction)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO records({Columns}) VALUES ($seq, $hash, $prev, $type, $op, $time, $body, $signature, $signer)";
-        foreach (var name in new[] { "$seq", "$hash", "$prev", "$type", "$op", "$time", "$body", "$signature", "$signer" })
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
+    public static SqliteCommand PrepareInsert(SqliteConnection connection) =>
+        Prepare(connection, $"INSERT INTO records({Columns}) VALUES ($seq, $hash, $prev, $type, $op, $time, $body, $signature, $signer)",
+            "$seq", "$hash", "$prev", "$type", "$op", "$time", "$body", "$signature", "$signer");
 
-        command.Prepare();
-        return command;
-    }
+    public static SqliteCommand PrepareBlobInsert(SqliteConnection connection) =>
+        Prepare(connection, "INSERT OR IGNORE INTO blobs(sha256, bytes) VALUES ($digest, $bytes)", "$digest", "$bytes");
 
     public static void Insert(SqliteCommand insert, RecordRow row)
     {
@@ -57,16 +43,6 @@ internal static class RecordTable
         command.CommandText = $"SELECT max(seq) FROM records WHERE type IN ({InList(command, "$t", types)})";
         var value = command.ExecuteScalar();
         return value is long sequence ? sequence : null;
-    }
-
-    public static void InsertBlob(SqliteConnection connection, SqliteTransaction transaction, byte[] digest, byte[] bytes)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT OR IGNORE INTO blobs(sha256, bytes) VALUES ($digest, $bytes)";
-        command.Parameters.AddWithValue("$digest", digest);
-        command.Parameters.AddWithValue("$bytes", bytes);
-        command.ExecuteNonQuery();
     }
 
     /// <summary>A blob's bytes; null when the blob was erased or never stored.</summary>
@@ -121,6 +97,18 @@ internal static class RecordTable
                 (byte[])reader.GetValue(7),
                 reader.GetString(8));
         }
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
     }
 
     private static void AddCondition(SqliteCommand command, StringBuilder where, string condition, string name, object? value)

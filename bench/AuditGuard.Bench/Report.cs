@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AuditGuard.Bench;
+
+/// <summary>One row of the table. Rows without a target are informational (raw limits, sizes).</summary>
+internal sealed record Metric(
+    string Id,
+    string Name,
+    double Value,
+    string Unit,
+    double? RawLimit = null,
+    string? RawLimitBasis = null,
+    double? Ratio = null,
+    string? Target = null,
+    bool? Met = null,
+    Rate? Spread = null,
+    IReadOnlyList<double>? RatioRounds = null);
+
+/// <summary>One line of the per-record time breakdown.</summary>
+internal sealed record Cost(string Part, double MicrosecondsPerRecord, string How);
+
+internal sealed class BenchReport
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public required bool Quick { get; init; }
+
+    public required int ChainRecords { get; init; }
+
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+
+    public TimeSpan Duration { get; set; }
+
+    public string Machine { get; } = $"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} cores, .NET {Environment.Version}";
+
+    public string WorkFolder { get; set; } = "";
+
+    public List<Metric> Metrics { get; } = [];
+
+    public List<Cost> AppendCosts { get; } = [];
+
+    public List<Cost> VerifyCosts { get; } = [];
+
+    public List<string> Notes { get; } = [];
+
+    /// <summary>Reasons to distrust this run's figures (a busy machine), shown above the table.</summary>
+    public List<string> Warnings { get; } = [];
+
+    public IEnumerable<Metric> Missed => Metrics.Where(m => m.Met == false);
+
+    public Metric Add(Metric metric)
+    {
+        Metrics.Add(metric);
+        Console.WriteLine($"bench: {metric.Name}: {Number(metric.Value)} {metric.Unit}" +
+            (metric.Met is { } met ? $" ({(met ? "met" : "MISSED")}: ratio {Ratio(metric.Ratio)}, target {metric.Target})" : ""));
+        return metric;
+    }
+
+    public void Write(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var json = new
+        {
+            quick = Quick,
+            started = Started,
+            durationSeconds = Math.Round(Duration.TotalSeconds, 1),
+            machine = Machine,
+            cores = Environment.ProcessorCount,
+            chainRecords = ChainRecords,
+            allTargetsMet = !Missed.Any(),
+            missed = Missed.Select(m => m.Id).ToArray(),
+            metrics = Metrics,
+            appendCosts = AppendCosts,
+            verifyCosts = VerifyCosts,
+            warnings = Warnings,
+            notes = Notes,
+        };
+        File.WriteAllText(Path.Combine(folder, "bench.json"), JsonSerializer.Serialize(json, JsonOptions) + "\n");
+        File.WriteAllText(Path.Combine(folder, "bench.md"), Markdown());
+    }
+
+    public string Table()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| metric | value | unit | raw limit | ratio | target | met/missed |");
+        text.AppendLine("|---|--:|---|--:|--:|---|---|");
+        foreach (var m in Metrics)
+        {
+            var raw = m.RawLimit is { } limit ? $"{Number(limit)} ({m.RawLimitBasis})" : "";
+            var verdict = m.Met switch { true => "met", false => "**missed**", null => "info" };
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {m.Name} | {Number(m.Value)} | {m.Unit} | {raw} | {Ratio(m.Ratio)} | {m.Target} | {verdict} |");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Three decimals, so a ratio just under its target never prints as the target.</summary>
+    public static string Ratio(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "";
+
+    public static string Number(double? value) => value switch
+    {
+        null => "",
+        double v when double.IsNaN(v) || double.IsInfinity(v) => v.ToString(CultureInfo.InvariantCulture),
+        double v when Math.Abs(v) >= 100 => v.ToString("N0", CultureInfo.InvariantCulture),
+        double v when Math.Abs(v) >= 10 => v.ToString("0.0", CultureInfo.InvariantCulture),
+        double v => v.ToString("0.00", CultureInfo.InvariantCulture),
+    };
+
+    private string Markdown()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# AuditGuard bench");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"{(Quick ? "Quick run (smoke check only; targets are judged on the full run)" : "Full run")}, {Started:yyyy-MM-dd HH:mm:ss}Z, {Duration.TotalSeconds:0} s on {Machine}. Chain length N = {ChainRecords:N0}.");
+        text.AppendLine();
+        text.AppendLine(Missed.Any()
+            ? $"**Missed:** {string.Join(", ", Missed.Select(m => m.Name))}."
+            : "Every target met.");
+        text.AppendLine();
+        foreach (var warning in Warnings)
+        {
+            text.AppendLine(warning);
+            text.AppendLine();
+        }
+
+        text.Append(Table());
+        text.AppendLine();
+        text.AppendLine("Rates are medians of the timed rounds (spread in bench.json); every measurement had a discarded warm-up first.");
+        text.AppendLine("The raw limits and the ledger are timed in rounds that take turns, and a rate's ratio is the median over rounds of value ÷ raw limit *in the same round*, so a machine that drifts during the run moves both sides alike (it can differ a little from the ratio of the two medians shown). For the memory row the ratio is growth at 4N ÷ allowed growth (1.5 × growth at N + 4 MiB).");
+        text.AppendLine();
+        WriteCosts(text, "Where an append's time goes", AppendCosts);
+        WriteCosts(text, "Where verification's time goes", VerifyCosts);
+        text.AppendLine("## Method");
+        text.AppendLine();
+        text.AppendLine("- Everything runs in one process, in a fresh folder under the temp directory, deleted afterwards.");
+        text.AppendLine("- Raw SQLite: a bare table shaped like the ledger's `records` row (same columns; body and signature BLOBs of the ledger's measured average sizes), WAL, `synchronous=FULL`, one row per `BEGIN IMMEDIATE` … `COMMIT`, prepared statements. The \"ledger schema\" row repeats it with the ledger's UNIQUE constraints, indexes and triggers.");
+        text.AppendLine("- Raw CMS: `SigningKey.SignDetached` / `DetachedSignature.Verify` on one thread with the store's own key type (`LocalSigningKey.Create`: ECDSA P-256, self-signed) over a real ledger body of average size. The all-cores verify row runs the same verification in `Parallel.For` batches of 512, the way the verifier does.");
+        text.AppendLine("- Ledger appends: `AuditLedger.Append(draft)` one record at a time (each its own durable transaction), drafts `bench.note` sized so bodies match the average above.");
+        text.AppendLine("- Test-AuditChain: `ChainVerifier.Verify(ledger, new VerifyOptions())` over a ledger of N records (built with batched appends), wall time of the whole call, records checked / s.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- Verification memory: a background thread forces a full blocking GC every {MemoryProbe.Interval.TotalMilliseconds:0} ms while `Verify` runs and reads the live managed heap (`GC.GetTotalMemory(false)` right after the collection). Growth = peak live heap − live heap before the call (after a full GC). That measures what verification *retains*, not what it allocates, so a streaming verifier stays flat while one that materialises the chain grows with it. The same ledger is verified at N records, then extended to 4N and verified again. Target: growth(4N) ≤ 1.5 × growth(N) + 4 MiB. Peak `GCMemoryInfo.HeapSizeBytes` is in bench.json too.");
+        foreach (var note in Notes)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+        }
+
+        return text.ToString();
+    }
+
+    private static void WriteCosts(StringBuilder text, string title, List<Cost> costs)
+    {
+        if (costs.Count == 0)
+        {
+            return;
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"## {title}");
+        text.AppendLine();
+        text.AppendLine("| part | µs per record | how it was measured |");
+        text.AppendLine("|---|--:|---|");
+        foreach (var cost in costs)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {cost.Part} | {Number(cost.MicrosecondsPerRecord)} | {cost.How} |");
+        }
+
+        text.AppendLine();
+    }
+}
