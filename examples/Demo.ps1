@@ -46,6 +46,30 @@ try {
         Pop-Location
     }
 
+    Write-Step 'Get-GuardConnector: what each connector can preview and undo'
+    Get-GuardConnector | Format-Table | Out-Host
+
+    $motd = Join-Path $work 'motd.txt'
+    Set-Content -Path $motd -Value "Welcome`nMaintenance: none planned" -NoNewline
+    Write-Step 'Invoke-GuardedWrite -WhatIf: the same path as a real run, without the change'
+    $preview = Invoke-GuardedWrite -Connector FileSystem -Target $motd -Action SetContent -Reason 'CHG-1042 announce maintenance' `
+        -Parameters @{ Value = "Welcome`nMaintenance: Saturday 02:00-04:00 UTC" } -CorrelationId 'CHG-1042' -WhatIf
+    $preview | Format-List OperationId, State, Preview, Before, RollbackContract, PolicyDecision | Out-Host
+    Write-Host $preview.Preview.Diff
+    Write-Host "motd.txt still reads: $((Get-Content -Raw $motd) -replace "`n", ' | ')"
+
+    Write-Step 'Invoke-GuardedWrite: the intent is signed and durable before the file changes'
+    Invoke-GuardedWrite -Connector FileSystem -Target $motd -Action SetContent -Reason 'CHG-1042 announce maintenance' `
+        -Parameters @{ Value = "Welcome`nMaintenance: Saturday 02:00-04:00 UTC" } -CorrelationId 'CHG-1042' | Format-List | Out-Host
+    Write-Host "motd.txt now reads: $((Get-Content -Raw $motd) -replace "`n", ' | ')"
+
+    Write-Step 'A script block that throws ends Failed, with its error recorded'
+    Invoke-GuardedWrite -Connector Script -Target 'service/web' -Reason 'CHG-1042 restart' -CorrelationId 'CHG-1042' `
+        -ScriptBlock { throw 'the service did not come back' } -ErrorAction SilentlyContinue | Format-List OperationId, State, Error | Out-Host
+
+    Write-Step 'Get-Operation -CorrelationId CHG-1042: the change ticket''s whole history'
+    Get-Operation -CorrelationId 'CHG-1042' | Format-Table | Out-Host
+
     Write-Step 'Export-AuditCheckpoint: a witness to keep where the store''s writer cannot rewrite it'
     $witness = Join-Path $work 'witness.json'
     New-AuditCheckpoint | Out-Null

@@ -1,4 +1,6 @@
+using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Cmdlets;
@@ -31,4 +33,42 @@ internal static class OutputObjects
             v.Sequence,
             v.File,
             v.Message)).ToArray());
+
+    public static GuardedOperation Operation(OperationView view, IReadOnlyList<object?>? output = null) => new()
+    {
+        OperationId = view.OperationId,
+        State = Enum.Parse<AuditOperationState>(view.State.ToString()),
+        Connector = view.Connector,
+        Action = view.Action,
+        Target = view.Target,
+        Actor = view.Actor.Display,
+        CorrelationId = view.CorrelationId,
+        ParentOperationId = view.ParentOperationId,
+        Reason = view.Reason,
+        Risk = Enum.Parse<AuditRisk>(view.Risk.ToString()),
+        PolicyDecision = new OperationPolicyDecision(view.Policy.Effect, view.Policy.PolicyDigest, [.. view.Policy.MatchedRules], view.Policy.Explanation),
+        Preview = view.Preview is { } p ? new OperationPreview(p.Fidelity.ToString(), p.Summary, p.Diff, p.PredictedDigest) : null,
+        Before = view.Before is { } b ? new OperationTargetState(b.Exists, b.Digest, b.Summary) : null,
+        After = view.After is { } a ? new OperationTargetState(a.Exists, a.Digest, a.Summary) : null,
+        RollbackContract = view.RollbackContract is { } r ? new OperationRollbackContract(r.Method.ToString(), r.Supported, r.Window, r.Description) : null,
+        Error = view.Error is { } e ? new OperationError(e.ErrorId, e.Message) : null,
+        Finding = view.Finding,
+        Records = [.. view.Records],
+        Created = view.Created,
+        Updated = view.Updated,
+        IsOrphaned = view.IsOrphaned,
+        Output = output is null ? [] : output.Where(o => o is not null).Cast<object>().ToArray(),
+    };
+
+    public static GuardConnectorInfo Connector(ConnectorCapabilities capabilities) => new(
+        capabilities.Name,
+        capabilities.Description,
+        capabilities.SupportsDryRun,
+        capabilities.DryRunFidelity.ToString(),
+        capabilities.SupportsRollback,
+        capabilities.RollbackMethod.ToString(),
+        capabilities.RollbackWindow,
+        capabilities.Actions.Select(a => new GuardConnectorAction(a.Name, a.Description, Enum.Parse<AuditRisk>(a.DefaultRisk.ToString()), a.Irreversible,
+            a.TakesScriptBlock, a.Parameters.Where(p => p.Required).Select(p => p.Name).ToArray(), a.Parameters.Where(p => !p.Required).Select(p => p.Name).ToArray())).ToArray(),
+        [.. capabilities.Limitations]);
 }

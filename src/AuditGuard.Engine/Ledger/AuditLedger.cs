@@ -18,6 +18,9 @@ namespace AuditGuard.Engine.Ledger;
 /// </summary>
 public sealed class AuditLedger : IDisposable
 {
+    /// <summary>Tables derived from the chain, updated in each append's transaction and checked by the verifier.</summary>
+    internal static readonly ILedgerIndex[] Indexes = [new Operations.OperationIndex()];
+
     private readonly AuditStore _store;
     private readonly TimeProvider _clock;
     private readonly object _queueGate = new();
@@ -402,6 +405,14 @@ public sealed class AuditLedger : IDisposable
         var row = new RecordRow(sequence, hash, previous, draft.Type, draft.OperationId?.ToString("D"),
             Rfc3339.Format(time), body, key.SignDetached(body, time), key.Fingerprint);
         writer.Insert(row);
+        foreach (var index in Indexes)
+        {
+            if (index.Indexes(row.Type))
+            {
+                index.Apply(writer, row);
+            }
+        }
+
         foreach (var blob in draft.Blobs ?? [])
         {
             writer.InsertBlob(SHA256.HashData(blob), blob);

@@ -57,6 +57,15 @@ public static class ChainVerifier
         checkedCount += SignatureCheck.Start(batch).Finish(verdicts);
         options.Progress?.Invoke(checkedCount, total);
 
+        // Derived tables are checked whole, and only when the whole chain is: a range cannot vouch for them.
+        if (options.FromSequence is null && options.ToSequence is null)
+        {
+            foreach (var index in AuditLedger.Indexes)
+            {
+                index.Verify(reader, (sequence, message) => verdicts.Add(VerdictKind.IndexMismatch, sequence, null, message));
+            }
+        }
+
         if (options.WitnessPath is { } witness)
         {
             Witness.Check(witness, store, FoldSigners(reader, before: null), verdicts);

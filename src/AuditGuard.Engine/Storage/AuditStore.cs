@@ -168,6 +168,13 @@ public sealed class AuditStore : IDisposable
         }
     }
 
+    /// <summary>A payload bound into the chain by its SHA-256; null when it was erased or never stored.</summary>
+    public byte[]? ReadBlob(string digest)
+    {
+        using var reader = OpenReader();
+        return RecordTable.ReadBlob(reader, Convert.FromHexString(digest));
+    }
+
     public StoreOpenOptions Options => _options;
 
     public void Dispose()

@@ -54,6 +54,29 @@ internal static class StoreSchema
             WHEN NEW.bytes IS NOT NULL OR NEW.sha256 IS NOT OLD.sha256
             BEGIN SELECT RAISE(ABORT, 'AuditGuard blobs can only be erased'); END;
         """,
+
+        // 2: the operations index, derived from operation records and checked against them
+        // by the verifier. Stores from version 1 hold no operation records, so it starts empty.
+        """
+        CREATE TABLE operations(
+            op_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            connector TEXT NOT NULL,
+            action TEXT,
+            target TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            correlation_id TEXT,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            process_start TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            intent_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX operations_by_state ON operations(state);
+        CREATE INDEX operations_by_correlation ON operations(correlation_id) WHERE correlation_id IS NOT NULL;
+        CREATE INDEX operations_by_created ON operations(created);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

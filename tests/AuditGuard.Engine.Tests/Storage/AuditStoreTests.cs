@@ -113,6 +113,21 @@ public sealed class AuditStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_store_of_an_older_schema_is_migrated_forward_when_opened()
+    {
+        var path = _temp.File("older.db");
+        AuditStore.Open(path).Dispose();
+        // What a version 1 store looked like: no operations index yet.
+        Execute(path, "DROP TABLE operations; DELETE FROM schema_version WHERE version > 1;");
+
+        using var store = AuditStore.Open(path);
+
+        Assert.Equal(StoreSchema.CurrentVersion, store.SchemaVersion);
+        Assert.Equal("1", Query(path, "SELECT count(*) FROM sqlite_master WHERE name = 'operations'"));
+        Assert.Equal(StoreSchema.CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Query(path, "SELECT max(version) FROM schema_version"));
+    }
+
+    [Fact]
     public void A_path_in_a_missing_folder_is_refused_and_nothing_is_created()
     {
         var path = Path.Combine(_temp.Path, "missing", "store.db");

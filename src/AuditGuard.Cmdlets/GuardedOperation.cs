@@ -1,0 +1,122 @@
+namespace AuditGuard.Cmdlets;
+
+/// <summary>The lifecycle states of a guarded operation.</summary>
+public enum AuditOperationState
+{
+    Planned,
+    Validated,
+    PendingApproval,
+    Approved,
+    Executing,
+    Executed,
+    Verified,
+    Closed,
+    DryRun,
+    ValidationFailed,
+    PolicyDenied,
+    Denied,
+    ApprovalExpired,
+    Failed,
+    VerificationFailed,
+    Indeterminate,
+    RollingBack,
+    RolledBack,
+    RollbackFailed,
+    Compensating,
+    Compensated,
+    CompensationFailed,
+}
+
+/// <summary>How much a write can hurt.</summary>
+public enum AuditRisk
+{
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// <summary>The policy decision recorded with an operation.</summary>
+public sealed record OperationPolicyDecision(string Effect, string? PolicyDigest, string[] MatchedRules, string Explanation)
+{
+    public override string ToString() => $"{Effect}: {Explanation}";
+}
+
+/// <summary>A dry run's picture of the change and how exact it is (Exact, Synthetic, None).</summary>
+public sealed record OperationPreview(string Fidelity, string Summary, string? Diff, string? PredictedDigest)
+{
+    public override string ToString() => $"{Fidelity}: {Summary}";
+}
+
+/// <summary>A recorded state of the target: whether it existed, its digest, and a summary.</summary>
+public sealed record OperationTargetState(bool Exists, string Digest, string Summary)
+{
+    public override string ToString() => Summary;
+}
+
+/// <summary>The rollback contract in force for the operation's call.</summary>
+public sealed record OperationRollbackContract(string Method, bool Supported, TimeSpan? Window, string Description)
+{
+    public override string ToString() => $"{Method}: {Description}";
+}
+
+/// <summary>What went wrong, with AuditGuard's ErrorId where it raised the error.</summary>
+public sealed record OperationError(string? ErrorId, string Message)
+{
+    public override string ToString() => ErrorId is null ? Message : $"{ErrorId}: {Message}";
+}
+
+/// <summary>A guarded operation as the ledger records it: Invoke-GuardedWrite, Get-Operation and Repair-Operation write these.</summary>
+public sealed class GuardedOperation
+{
+    public Guid OperationId { get; init; }
+
+    public AuditOperationState State { get; init; }
+
+    public string Connector { get; init; } = "";
+
+    public string? Action { get; init; }
+
+    /// <summary>The canonical target (a full path, path#/pointer, a name).</summary>
+    public string Target { get; init; } = "";
+
+    public string Actor { get; init; } = "";
+
+    public string? CorrelationId { get; init; }
+
+    public Guid? ParentOperationId { get; init; }
+
+    public string Reason { get; init; } = "";
+
+    public AuditRisk Risk { get; init; }
+
+    public OperationPolicyDecision? PolicyDecision { get; init; }
+
+    public OperationPreview? Preview { get; init; }
+
+    public OperationTargetState? Before { get; init; }
+
+    public OperationTargetState? After { get; init; }
+
+    public OperationRollbackContract? RollbackContract { get; init; }
+
+    public OperationError? Error { get; init; }
+
+    /// <summary>For a repaired orphan: MatchesBefore, MatchesAfter, Neither or Unknown.</summary>
+    public string? Finding { get; init; }
+
+    /// <summary>The sequence numbers of the operation's records in the ledger.</summary>
+    public long[] Records { get; init; } = [];
+
+    public DateTimeOffset Created { get; init; }
+
+    public DateTimeOffset Updated { get; init; }
+
+    /// <summary>Left Executing by a process that is gone: Repair-Operation settles it.</summary>
+    public bool IsOrphaned { get; init; }
+
+    /// <summary>What the script block wrote to the pipeline, for a run in this session (not recorded).</summary>
+    public object[] Output { get; init; } = [];
+
+    public override string ToString() => $"{OperationId} {State}";
+}

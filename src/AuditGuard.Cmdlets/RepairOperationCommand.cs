@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Operations;
+
+namespace AuditGuard.Cmdlets;
+
+/// <summary>
+/// Settles an orphaned operation (left Executing by a process that is gone): the connector
+/// compares the target with the recorded before/after state, and the operation is recorded
+/// Indeterminate with what it found.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Repair, "Operation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(GuardedOperation))]
+public sealed class RepairOperationCommand : AuditGuardCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public Guid OperationId { get; set; }
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        if (!ShouldProcessStore($"Record operation {OperationId} as Indeterminate with what its target shows now"))
+        {
+            return;
+        }
+
+        var runner = new OperationRunner(Ledger, ConnectorRegistry.BuiltIn);
+        try
+        {
+            WriteObject(OutputObjects.Operation(runner.Repair(OperationId, ActorIdentity.Current(ScriptHosting.ConnectedUser(this)))));
+        }
+        catch (AuditGuardException e) when (e.ErrorId is "OperationNotOrphaned" or "OperationNotFound")
+        {
+            // One bad id in a pipeline must not stop the others.
+            WriteError(ErrorRecords.From(e));
+        }
+    });
+}

@@ -1,0 +1,107 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Remoting;
+using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Operations;
+
+namespace AuditGuard.Cmdlets;
+
+/// <summary>
+/// What the engine needs from PowerShell for an operation, in BCL terms: script blocks as
+/// delegates that run in the caller's session, parameter values unwrapped, credentials
+/// marked as secrets, targets resolved against the current location.
+/// </summary>
+internal static class ScriptHosting
+{
+    // Splats the caller's own hashtable into the caller's script block, exactly as
+    // `& $ScriptBlock @Parameters` would; its non-terminating errors come back as objects so
+    // they reach Invoke-GuardedWrite's error stream (-ErrorVariable, -ErrorAction) and not the host.
+    private static readonly ScriptBlock Splatter = ScriptBlock.Create("param($__auditGuardScript, $__auditGuardParameters) & $__auditGuardScript @__auditGuardParameters 2>&1");
+
+    public static ScriptAction Action(PSCmdlet cmdlet, ScriptBlock script, Hashtable? parameters, List<object?>? output) => new(
+        script.ToString(),
+        DeclaredParameters(script),
+        _ =>
+        {
+            var objects = new List<object?>();
+            foreach (var result in cmdlet.InvokeCommand.InvokeScript(false, Splatter, null, script, parameters ?? []))
+            {
+                if (result?.BaseObject is ErrorRecord error)
+                {
+                    cmdlet.WriteError(error);
+                }
+                else
+                {
+                    objects.Add(result?.BaseObject);
+                }
+            }
+
+            output?.AddRange(objects);
+            return objects;
+        });
+
+    /// <summary>The names a script block's param() declares; a block without one takes no named parameters.</summary>
+    public static IReadOnlyCollection<string> DeclaredParameters(ScriptBlock script) =>
+        script.Ast is ScriptBlockAst { ParamBlock: { } block }
+            ? block.Parameters.Select(p => p.Name.VariablePath.UserPath).ToList()
+            : [];
+
+    /// <summary>The -Parameters hashtable as plain values at every depth; credentials become secrets the ledger only hashes.</summary>
+    public static IReadOnlyDictionary<string, object?> Values(Hashtable? parameters)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in parameters ?? [])
+        {
+            values[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? ""] = Plain(entry.Value);
+        }
+
+        return values;
+    }
+
+    /// <summary>File-based connectors take paths relative to the PowerShell location, not the process's folder.</summary>
+    public static string ResolveTarget(SessionState sessionState, string connector, string target)
+    {
+        if (!connector.Equals(FileSystemConnector.ConnectorName, StringComparison.OrdinalIgnoreCase)
+            && !connector.Equals(JsonFileConnector.ConnectorName, StringComparison.OrdinalIgnoreCase))
+        {
+            return target;
+        }
+
+        var hash = target.IndexOf('#', StringComparison.Ordinal);
+        var path = hash < 0 ? target : target[..hash];
+        try
+        {
+            var resolved = sessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            return hash < 0 ? resolved : resolved + target[hash..];
+        }
+        catch (Exception e) when (e is ItemNotFoundException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSArgumentException or NotSupportedException)
+        {
+            // The connector reports the target as unresolvable, with its own words.
+            return target;
+        }
+    }
+
+    /// <summary>The user behind a remoting or JEA session ($PSSenderInfo), or null in a local session.</summary>
+    public static string? ConnectedUser(PSCmdlet cmdlet)
+    {
+        var value = cmdlet.GetVariableValue("PSSenderInfo");
+        if ((value is PSObject wrapped ? wrapped.BaseObject : value) is not PSSenderInfo info)
+        {
+            return null;
+        }
+
+        // ConnectedUser (PowerShell 7) names the user even when JEA runs them as a virtual account.
+        return PSObject.AsPSObject(info).Properties["ConnectedUser"]?.Value as string ?? info.UserInfo?.Identity?.Name;
+    }
+
+    private static object? Plain(object? value) => value switch
+    {
+        PSObject wrapped => Plain(wrapped.BaseObject),
+        PSCredential credential => new SecretValue(credential.UserName, credential.Password),
+        IDictionary map => map.Cast<DictionaryEntry>().ToDictionary(
+            e => Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", e => Plain(e.Value), StringComparer.OrdinalIgnoreCase),
+        object[] items => items.Select(Plain).ToArray(),
+        _ => value,
+    };
+}

@@ -1,0 +1,48 @@
+using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Engine.Operations;
+
+/// <summary>
+/// An operation worked out up to the gate: target resolved, request validated, before-state
+/// captured, policy decided, preview made, rollback contract known. A dry run and a real run
+/// share it, so their intent records differ only where they must. <see cref="Refusal"/> is set
+/// when planning stopped on the way; what was learnt until then is kept as evidence.
+/// </summary>
+public sealed class OperationPlan
+{
+    internal OperationPlan(Guid operationId, OperationRequest request)
+    {
+        OperationId = operationId;
+        Request = request;
+    }
+
+    public Guid OperationId { get; }
+
+    public OperationRequest Request { get; }
+
+    public IConnector? Connector { get; internal set; }
+
+    /// <summary>The action's name as the connector spells it.</summary>
+    public string? Action { get; internal set; }
+
+    public TargetIdentity? Target { get; internal set; }
+
+    public OperationContext? Context { get; internal set; }
+
+    public RiskLevel? ActionRisk { get; internal set; }
+
+    public RiskLevel EffectiveRisk => (RiskLevel)Math.Max((int)(Request.RequestedRisk ?? RiskLevel.Low), (int)(ActionRisk ?? RiskLevel.Low));
+
+    public PolicyDecision Policy { get; internal set; } = PolicyDecision.NoPolicy;
+
+    public StateSnapshot? Before { get; internal set; }
+
+    public ChangePreview? Preview { get; internal set; }
+
+    public RollbackContract? Contract { get; internal set; }
+
+    public AuditGuardException? Refusal { get; internal set; }
+
+    public bool IsRefused => Refusal is not null;
+}

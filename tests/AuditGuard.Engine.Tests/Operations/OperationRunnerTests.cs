@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Tests.Ledger;
+
+namespace AuditGuard.Engine.Tests.Operations;
+
+public sealed class OperationRunnerTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly AuditLedger _ledger;
+    private readonly OperationRunner _runner;
+
+    public OperationRunnerTests()
+    {
+        _ledger = LedgerFixture.Open(_temp.File("operations.db"));
+        _runner = new OperationRunner(_ledger, ConnectorRegistry.BuiltIn);
+    }
+
+    public void Dispose()
+    {
+        _ledger.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void A_write_that_needs_no_approval_is_exactly_two_records_and_ends_Closed()
+    {
+        var file = _temp.File("motd.txt");
+        File.WriteAllText(file, "old");
+        var before = _ledger.Store.GetSummary().RecordCount;
+
+        var view = _runner.Execute(_runner.Plan(SetContent(file, "new")), out var failure);
+
+        Assert.Null(failure);
+        Assert.Equal(OperationState.Closed, view.State);
+        Assert.Equal(2, _ledger.Store.GetSummary().RecordCount - before);
+        Assert.Equal(["Planned", "Validated", "Executing"], Transitions(view.Records[0]));
+        Assert.Equal(["Executed", "Verified", "Closed"], Transitions(view.Records[1]));
+        Assert.Equal("new", File.ReadAllText(file));
+        Assert.True(ChainVerifier.Verify(_ledger, new VerifyOptions()).IsValid);
+    }
+
+    [Fact]
+    public void A_dry_run_and_a_real_run_record_identical_intents_but_for_id_sequence_link_time_and_last_transition()
+    {
+        var file = _temp.File("equivalence.txt");
+        File.WriteAllText(file, "v1");
+        var request = SetContent(file, "v2");
+
+        var dry = _runner.RecordDryRun(_runner.Plan(request));
+        var real = _runner.Execute(_runner.Plan(request), out _);
+
+        var dryBody = Body(dry.Records[0]);
+        var realBody = Body(real.Records[0]);
+        Assert.Equal("DryRun", (string?)dryBody["transitions"]!.AsArray()[^1]);
+        Assert.Equal("Executing", (string?)realBody["transitions"]!.AsArray()[^1]);
+        foreach (var body in new[] { dryBody, realBody })
+        {
+            foreach (var name in new[] { "op", "seq", "prev", "time" })
+            {
+                body.Remove(name);
+            }
+
+            body["transitions"]!.AsArray().RemoveAt(2);
+        }
+
+        Assert.Equal(dryBody.ToJsonString(), realBody.ToJsonString());
+        Assert.Equal(OperationState.DryRun, dry.State);
+        Assert.Equal("v2", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void The_intent_is_durable_before_the_commit_step_runs()
+    {
+        string? stateSeenByScript = null;
+        var script = new ScriptAction("check", [], _ =>
+        {
+            // Another connection, as another process would see the store.
+            using var other = LedgerFixture.Open(_ledger.Store.Path);
+            stateSeenByScript = other.Store.ReadRecords(new RecordFilter { Types = [OperationRecords.Intent], Last = 1 })
+                .Select(r => (string?)JsonNode.Parse(r.Body)!["transitions"]!.AsArray()[^1]).Single();
+            return [];
+        });
+
+        _runner.Execute(_runner.Plan(Script(script)), out _);
+
+        Assert.Equal("Executing", stateSeenByScript);
+    }
+
+    [Fact]
+    public void A_failing_commit_step_ends_Failed_with_its_error_recorded()
+    {
+        var script = new ScriptAction("throw", [], _ => throw new InvalidOperationException("service refused to restart"));
+
+        var view = _runner.Execute(_runner.Plan(Script(script)), out var failure);
+
+        Assert.IsType<InvalidOperationException>(failure);
+        Assert.Equal(OperationState.Failed, view.State);
+        Assert.Contains("service refused to restart", view.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(["Failed"], Transitions(view.Records[1]));
+    }
+
+    [Fact]
+    public void A_refused_plan_is_recorded_as_ValidationFailed_with_its_ErrorId()
+    {
+        var plan = _runner.Plan(new OperationRequest("Registry", null, "HKLM:\\x", new Dictionary<string, object?>(), null, null, "why", null, null, null, ActorIdentity.Current(null)));
+
+        Assert.Equal("ConnectorNotFound", plan.Refusal!.ErrorId);
+        var view = _runner.RecordRefusal(plan);
+        Assert.Equal(OperationState.ValidationFailed, view.State);
+        Assert.Equal("ConnectorNotFound", view.Error!.ErrorId);
+        Assert.Single(view.Records);
+    }
+
+    [Fact]
+    public void Nothing_runs_when_the_intent_cannot_be_recorded()
+    {
+        var path = _temp.File("auditor-copy.db");
+        File.Copy(_ledger.Store.Path, path);
+        // The open store's newest pages are still in its log: a copy takes both, without the keys.
+        File.Copy(_ledger.Store.Path + "-wal", path + "-wal");
+        using var readOnly = LedgerFixture.Open(path);
+        var runner = new OperationRunner(readOnly, ConnectorRegistry.BuiltIn);
+        var ran = false;
+        var plan = runner.Plan(Script(new ScriptAction("mark", [], _ => { ran = true; return []; })));
+
+        var error = Assert.Throws<AuditGuardException>(() => runner.Execute(plan, out _));
+
+        Assert.Equal("OperationIntentNotRecorded", error.ErrorId);
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public void An_operation_abandoned_while_Executing_is_an_orphan_until_repaired()
+    {
+        var file = _temp.File("crash.txt");
+        File.WriteAllText(file, "before");
+        // An exception the runner does not survive stands in for the process dying mid-change.
+        var script = new ScriptAction("die", [], _ =>
+        {
+            File.WriteAllText(file, "half-way");
+#pragma warning disable CA2201 // The one exception the runner lets through, as a process's death would.
+            throw new OutOfMemoryException("simulated death");
+#pragma warning restore CA2201
+        });
+        var plan = _runner.Plan(new OperationRequest("FileSystem", "Invoke", file, new Dictionary<string, object?>(), script, null, "crash", null, null, null, ActorIdentity.Current(null)));
+        Assert.Throws<OutOfMemoryException>(() => _runner.Execute(plan, out _));
+
+        var orphan = Assert.Single(_runner.Query(new OperationQuery(), orphanedOnly: true));
+        Assert.Equal(OperationState.Executing, orphan.State);
+
+        var repaired = _runner.Repair(orphan.OperationId, ActorIdentity.Current(null));
+
+        Assert.Equal(OperationState.Indeterminate, repaired.State);
+        Assert.Equal("Neither", repaired.Finding);
+        Assert.Empty(_runner.Query(new OperationQuery(), orphanedOnly: true));
+        Assert.Equal("OperationNotOrphaned", Assert.Throws<AuditGuardException>(() => _runner.Repair(orphan.OperationId, ActorIdentity.Current(null))).ErrorId);
+        Assert.True(ChainVerifier.Verify(_ledger, new VerifyOptions()).IsValid);
+    }
+
+    [Fact]
+    public void The_operations_index_is_checked_against_the_records()
+    {
+        var view = _runner.Execute(_runner.Plan(Script(new ScriptAction("ok", [], _ => []))), out _);
+        _ledger.Dispose();
+        LedgerFixture.Sqlite(_ledger.Store.Path, $"UPDATE operations SET state = 'Failed' WHERE op_id = '{view.OperationId:D}';");
+
+        var result = LedgerFixture.Verify(_ledger.Store.Path);
+
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.IndexMismatch);
+    }
+
+    [Fact]
+    public void The_effective_risk_is_the_higher_of_the_callers_and_the_actions()
+    {
+        var file = _temp.File("risk.txt");
+        File.WriteAllText(file, "x");
+        var low = SetContent(file, "y") with { RequestedRisk = RiskLevel.Low };
+        var critical = SetContent(file, "y") with { RequestedRisk = RiskLevel.Critical };
+
+        Assert.Equal(RiskLevel.Medium, _runner.Plan(low).EffectiveRisk);
+        Assert.Equal(RiskLevel.Critical, _runner.Plan(critical).EffectiveRisk);
+    }
+
+    private static OperationRequest SetContent(string file, string value) =>
+        new("FileSystem", "SetContent", file, new Dictionary<string, object?> { ["Value"] = value }, null, null, "test change", "CHG-1", null, null, ActorIdentity.Current(null));
+
+    private static OperationRequest Script(ScriptAction script) =>
+        new("Script", null, "app/service", new Dictionary<string, object?>(), script, null, "test script", null, null, null, ActorIdentity.Current(null));
+
+    private JsonObject Body(long sequence) =>
+        JsonNode.Parse(_ledger.Store.ReadRecords(new RecordFilter { Sequences = [sequence] }).Single().Body)!.AsObject();
+
+    private string[] Transitions(long sequence) => Body(sequence)["transitions"]!.AsArray().Select(t => (string)t!).ToArray();
+}
