@@ -24,6 +24,10 @@ public sealed class AuditLedger : IDisposable
     private readonly AuditStore _store;
     private readonly TimeProvider _clock;
     private readonly object _queueGate = new();
+
+    // Guards the folded state (signers, settings, what was last folded), which a commit uses
+    // and a summary may refresh from another thread.
+    private readonly object _stateGate = new();
     private readonly List<PendingAppend> _pending = [];
     private bool _leaderActive;
 
@@ -129,7 +133,7 @@ public sealed class AuditLedger : IDisposable
 
     public LedgerSummary GetSummary()
     {
-        lock (_queueGate)
+        lock (_stateGate)
         {
             using var reader = _store.OpenReader();
             RefreshState(reader, null);
@@ -140,7 +144,7 @@ public sealed class AuditLedger : IDisposable
     /// <summary>The certificate of a signer the chain registered (now or before), or null.</summary>
     public X509Certificate2? FindSignerCertificate(string fingerprint)
     {
-        lock (_queueGate)
+        lock (_stateGate)
         {
             if (_signers.Find(fingerprint) is null)
             {
@@ -317,47 +321,54 @@ public sealed class AuditLedger : IDisposable
         {
             results = _store.Write(writer =>
             {
-                var head = writer.ReadHead();
-                // Unless another session appended since this one's last commit, the signers
-                // and settings folded here are still current.
-                if (head?.Sequence != _committedHead)
+                lock (_stateGate)
                 {
-                    RefreshState(writer.Connection, null);
-                }
-
-                var key = _key;
-                var written = new List<IReadOnlyList<RecordRow>>(batch.Count);
-                foreach (var pending in batch)
-                {
-                    var rows = new List<RecordRow>(pending.Drafts.Count);
-                    foreach (var draft in pending.Drafts)
+                    var head = writer.ReadHead();
+                    // Unless another session appended since this one's last commit, the signers
+                    // and settings folded here are still current.
+                    if (head?.Sequence != _committedHead)
                     {
-                        EnsureCanSign(key);
-                        var row = Insert(writer, key!, Resolve(draft, head), ref head);
-                        rows.Add(row);
-                        if (row.Type != RecordTypes.Checkpoint && (row.Sequence + 1) % _settings.CheckpointIntervalValue == 0)
+                        RefreshState(writer.Connection, null);
+                    }
+
+                    var key = _key;
+                    var written = new List<IReadOnlyList<RecordRow>>(batch.Count);
+                    foreach (var pending in batch)
+                    {
+                        var rows = new List<RecordRow>(pending.Drafts.Count);
+                        foreach (var draft in pending.Drafts)
                         {
-                            Insert(writer, key!, Resolve(CheckpointDraft(), head), ref head);
+                            EnsureCanSign(key);
+                            var row = Insert(writer, key!, Resolve(draft, head), ref head);
+                            rows.Add(row);
+                            if (row.Type != RecordTypes.Checkpoint && (row.Sequence + 1) % _settings.CheckpointIntervalValue == 0)
+                            {
+                                Insert(writer, key!, Resolve(CheckpointDraft(), head), ref head);
+                            }
                         }
+
+                        if (pending.NextKey is not null)
+                        {
+                            key = nextKey = pending.NextKey;
+                        }
+
+                        written.Add(rows);
                     }
 
-                    if (pending.NextKey is not null)
-                    {
-                        key = nextKey = pending.NextKey;
-                    }
-
-                    written.Add(rows);
+                    _committedHead = head?.Sequence;
+                    return written;
                 }
-
-                _committedHead = head?.Sequence;
-                return written;
             });
         }
         catch
         {
             // The transaction rolled back: what was folded inside it is void.
-            _stateSequence = null;
-            _committedHead = null;
+            lock (_stateGate)
+            {
+                _stateSequence = null;
+                _committedHead = null;
+            }
+
             throw;
         }
 
