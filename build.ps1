@@ -188,6 +188,8 @@ function Invoke-Clean {
 function Invoke-Bench {
     # Always Release: a Debug build's timings say nothing about the ledger.
     $benchOut = Join-Path $Out 'bench'
+    # A run that fails before it measures must not leave the previous run's verdicts to be read.
+    Remove-Item -Path (Join-Path $benchOut 'bench.json'), (Join-Path $benchOut 'bench.md') -ErrorAction Ignore
     $arguments = @('run', '--project', (Join-Path $Root 'bench/AuditGuard.Bench'), '-c', 'Release', '--', '--out', $benchOut)
     if ($Quick) { $arguments += '--quick' }
     & dotnet @arguments

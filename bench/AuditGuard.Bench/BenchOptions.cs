@@ -3,15 +3,21 @@ namespace AuditGuard.Bench;
 /// <summary>How long each kind of measurement runs: one discarded warm-up, then timed rounds.</summary>
 internal sealed record Profile(TimeSpan Warmup, TimeSpan Round, int Rounds);
 
-/// <summary>Command line: <c>--out &lt;folder&gt; [--quick]</c>.</summary>
+/// <summary>Command line: <c>--out &lt;folder&gt; [--quick] [--pwsh &lt;path&gt;] [--module &lt;folder&gt;]</c>.</summary>
 internal sealed record BenchOptions
 {
-    public const string Usage = "usage: AuditGuard.Bench --out <folder> [--quick]";
+    public const string Usage = "usage: AuditGuard.Bench --out <folder> [--quick] [--pwsh <path>] [--module <folder>]";
 
     public required string OutputFolder { get; init; }
 
     /// <summary>A few seconds for a smoke check; the full run is what targets are judged on.</summary>
     public bool Quick { get; init; }
+
+    /// <summary>The pwsh the cmdlet-level rows run; by default the one running build.ps1 (see PowerShellHost).</summary>
+    public string? Pwsh { get; init; }
+
+    /// <summary>The laid-out module the cmdlet-level rows import; by default out/AuditGuard.</summary>
+    public string? ModuleFolder { get; init; }
 
     /// <summary>Records in the ledger Test-AuditChain is timed over (the memory check also verifies 4N).</summary>
     public int ChainRecords => Quick ? 2_000 : 20_000;
@@ -36,7 +42,7 @@ internal sealed record BenchOptions
 
     public static BenchOptions Parse(string[] args)
     {
-        string? output = null;
+        string? output = null, pwsh = null, module = null;
         var quick = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -48,6 +54,12 @@ internal sealed record BenchOptions
                 case "--quick":
                     quick = true;
                     break;
+                case "--pwsh" when i + 1 < args.Length:
+                    pwsh = args[++i];
+                    break;
+                case "--module" when i + 1 < args.Length:
+                    module = args[++i];
+                    break;
                 default:
                     throw new ArgumentException($"Unknown or incomplete argument '{args[i]}'.", nameof(args));
             }
@@ -55,6 +67,12 @@ internal sealed record BenchOptions
 
         return output is null
             ? throw new ArgumentException("--out <folder> is required.", nameof(args))
-            : new BenchOptions { OutputFolder = Path.GetFullPath(output), Quick = quick };
+            : new BenchOptions
+            {
+                OutputFolder = Path.GetFullPath(output),
+                Quick = quick,
+                Pwsh = pwsh,
+                ModuleFolder = module is null ? null : Path.GetFullPath(module),
+            };
     }
 }

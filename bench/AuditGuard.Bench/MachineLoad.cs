@@ -30,7 +30,8 @@ internal sealed class MachineLoad
 
     public static MachineLoad Start() => new();
 
-    public LoadReading? Stop()
+    /// <param name="helpers">CPU time the bench's own helper processes (the pwsh child) used meanwhile: not a neighbour's.</param>
+    public LoadReading? Stop(TimeSpan helpers = default)
     {
         var end = Read();
         if (_start is null || end is null)
@@ -39,7 +40,7 @@ internal sealed class MachineLoad
         }
 
         var seconds = Stopwatch.GetElapsedTime(_startedAt).TotalSeconds;
-        var own = (Process.GetCurrentProcess().TotalProcessorTime - _ownStart).TotalSeconds;
+        var own = (Process.GetCurrentProcess().TotalProcessorTime - _ownStart + helpers).TotalSeconds;
 
         // user nice system idle iowait irq softirq steal
         double Delta(int field) => (end[field] - _start[field]) / TicksPerSecond;

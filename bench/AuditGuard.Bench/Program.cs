@@ -44,6 +44,11 @@ try
     Console.WriteLine("bench: every target met");
     return 0;
 }
+catch (BenchSetupException e)
+{
+    Console.Error.WriteLine($"bench: cannot run: {e.Message}");
+    return 2;
+}
 #pragma warning disable CA1031 // Any failure of the bench itself is reported as exit code 2, not as a missed target.
 catch (Exception e)
 #pragma warning restore CA1031

@@ -53,6 +53,8 @@ internal sealed class BenchReport
 
     public List<Cost> VerifyCosts { get; } = [];
 
+    public List<Cost> GuardCosts { get; } = [];
+
     public List<string> Notes { get; } = [];
 
     /// <summary>Reasons to distrust this run's figures (a busy machine), shown above the table.</summary>
@@ -84,6 +86,7 @@ internal sealed class BenchReport
             metrics = Metrics,
             appendCosts = AppendCosts,
             verifyCosts = VerifyCosts,
+            guardCosts = GuardCosts,
             warnings = Warnings,
             notes = Notes,
         };
@@ -144,6 +147,7 @@ internal sealed class BenchReport
         text.AppendLine();
         WriteCosts(text, "Where an append's time goes", AppendCosts);
         WriteCosts(text, "Where verification's time goes", VerifyCosts);
+        WriteCosts(text, "Where a guarded write's time goes", GuardCosts, "µs per write");
         text.AppendLine("## Method");
         text.AppendLine();
         text.AppendLine("- Everything runs in one process, in a fresh folder under the temp directory, deleted afterwards.");
@@ -151,6 +155,8 @@ internal sealed class BenchReport
         text.AppendLine("- Raw CMS: `SigningKey.SignDetached` / `DetachedSignature.Verify` on one thread with the store's own key type (`LocalSigningKey.Create`: ECDSA P-256, self-signed) over a real ledger body of average size. The all-cores verify row runs the same verification in `Parallel.For` batches of 512, the way the verifier does.");
         text.AppendLine("- Ledger appends: `AuditLedger.Append(draft)` one record at a time (each its own durable transaction), drafts `bench.note` sized so bodies match the average above.");
         text.AppendLine("- Test-AuditChain: `ChainVerifier.Verify(ledger, new VerifyOptions())` over a ledger of N records (built with batched appends), wall time of the whole call, records checked / s.");
+        text.AppendLine("- Guarded writes: a `FileSystem` `SetContent` of a 1 KB file (16 lines of 64 bytes; two contents that differ in 4 lines take turns, so every write changes the file) that needs no approval: two records, two signatures, two commits. Engine level: `OperationRunner.Plan` + `Execute` per call on a ledger of its own, each call timed with a stopwatch. Cmdlet level: `Invoke-GuardedWrite -Connector FileSystem -Target $file -Action SetContent -Parameters @{ Value = $content } -Reason 'bench'` in one child pwsh that imported a copy of the laid-out module and connected to a fresh store; it times each call with `[Diagnostics.Stopwatch]` and sends the timings back as JSON, one round at a time, so its rounds take turns with the engine's. Both run in the durable group. Latency percentiles are nearest-rank over every call of the timed rounds; the cmdlet p50 target is judged round by round (cmdlet p50 ÷ (engine p50 + 2 ms) in the same round, median over rounds).");
+        text.AppendLine("- Guarded-write floor: two CMS signs and two durable inserts into the ledger's schema per write, 1/(2 × (1/sign + 1/insert)) from the raw rows of the same round. Target: engine-level guarded writes ≥ 0.6 × floor.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Verification memory: a background thread forces a full blocking GC every {MemoryProbe.Interval.TotalMilliseconds:0} ms while `Verify` runs and reads the live managed heap (`GC.GetTotalMemory(false)` right after the collection). Growth = peak live heap − live heap before the call (after a full GC). That measures what verification *retains*, not what it allocates, so a streaming verifier stays flat while one that materialises the chain grows with it. The same ledger is verified at N records, then extended to 4N and verified again. Target: growth(4N) ≤ 1.5 × growth(N) + 4 MiB. Peak `GCMemoryInfo.HeapSizeBytes` is in bench.json too.");
         foreach (var note in Notes)
@@ -161,7 +167,7 @@ internal sealed class BenchReport
         return text.ToString();
     }
 
-    private static void WriteCosts(StringBuilder text, string title, List<Cost> costs)
+    private static void WriteCosts(StringBuilder text, string title, List<Cost> costs, string unit = "µs per record")
     {
         if (costs.Count == 0)
         {
@@ -170,7 +176,7 @@ internal sealed class BenchReport
 
         text.AppendLine(CultureInfo.InvariantCulture, $"## {title}");
         text.AppendLine();
-        text.AppendLine("| part | µs per record | how it was measured |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| part | {unit} | how it was measured |");
         text.AppendLine("|---|--:|---|");
         foreach (var cost in costs)
         {

@@ -7,6 +7,7 @@ using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Operations;
 
@@ -55,18 +56,12 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
     }
 
     /// <summary>Records a refused plan as a ValidationFailed operation: attempts are evidence too.</summary>
-    public OperationView RecordRefusal(OperationPlan plan)
-    {
-        ledger.Append(IntentDraft(plan, OperationState.ValidationFailed));
-        return Find(plan.OperationId);
-    }
+    public OperationView RecordRefusal(OperationPlan plan) =>
+        OperationView.Fold(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.ValidationFailed))]);
 
     /// <summary>Records a dry run: the same intent a real run records, ending in DryRun.</summary>
-    public OperationView RecordDryRun(OperationPlan plan)
-    {
-        ledger.Append(IntentDraft(plan, OperationState.DryRun));
-        return Find(plan.OperationId);
-    }
+    public OperationView RecordDryRun(OperationPlan plan) =>
+        OperationView.Fold(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.DryRun))]);
 
     /// <summary>
     /// Records the intent (durable before the side effect: if it cannot be written, nothing
@@ -83,9 +78,10 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
         Running[plan.OperationId] = 0;
         try
         {
+            RecordRow intent;
             try
             {
-                ledger.Append(IntentDraft(plan, OperationState.Executing));
+                intent = ledger.Append(IntentDraft(plan, OperationState.Executing));
             }
             catch (AuditGuardException e) when (e.ErrorId == "OperationIntentNotRecorded")
             {
@@ -108,8 +104,9 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
             }
 
             var after = TryCapture(plan);
-            ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
-            return Find(plan.OperationId);
+            var outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
+            // The view comes from the two records just written, not from reading them back.
+            return OperationView.Fold(plan.OperationId, [intent, outcome]);
         }
         finally
         {

@@ -50,7 +50,8 @@ public sealed record OperationView(
         return rows.Count == 0 || rows[0].Type != OperationRecords.Intent ? null : Fold(operationId, rows);
     }
 
-    private static OperationView Fold(Guid operationId, List<RecordRow> rows)
+    /// <summary>An operation from its records in sequence order, the intent first.</summary>
+    internal static OperationView Fold(Guid operationId, IReadOnlyList<RecordRow> rows)
     {
         var intent = JsonNode.Parse(rows[0].Body)!;
         var request = intent["intent"]!;
