@@ -56,6 +56,7 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         "$path.signer.pfx" | Should -Not -Exist
     }
 
+    # Unix permission bits: Windows has ACLs instead, which AuditGuard leaves to the folder.
     It 'gives the store and its write-ahead log owner-only permissions' -Skip:$IsWindows {
         $path = Join-Path $TestDrive 'private.db'
         Connect-AuditStore -Path $path
@@ -113,6 +114,7 @@ Describe 'The default store' {
         $path | Should -Exist
     }
 
+    # XDG_DATA_HOME and mode bits are how Unix places and protects it; Windows uses %LOCALAPPDATA%.
     It 'is AuditGuard/audit.db under the per-user data folder otherwise, in an owner-only folder' -Skip:$IsWindows {
         $data = Join-Path $TestDrive 'xdg-data'
         $result = Invoke-FreshPwsh -ImportModule -Script 'Connect-AuditStore; (Get-AuditStore).Path' -Environment @{
@@ -142,6 +144,7 @@ Describe 'Bad store paths' {
         Join-Path $TestDrive 'missing' | Should -Not -Exist
     }
 
+    # A read-only tmpfs mount (as root) or mode bits make the folder unwritable; neither exists on Windows.
     It 'refuses a path in a folder it cannot write to' -Skip:$IsWindows {
         $folder = Join-Path $TestDrive 'readonly'
         New-ReadOnlyFolder $folder
