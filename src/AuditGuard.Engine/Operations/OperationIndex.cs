@@ -13,23 +13,27 @@ namespace AuditGuard.Engine.Operations;
 /// </summary>
 internal sealed class OperationIndex : ILedgerIndex
 {
+    private const string InsertSql = """
+        INSERT INTO operations(op_id, state, connector, action, target, actor, correlation_id, host, pid, process_start, created, updated, intent_seq, last_seq)
+        VALUES ($op, $state, $connector, $action, $target, $actor, $correlation, $host, $pid, $start, $time, $time, $seq, $seq)
+        """;
+
+    private const string UpdateSql = "UPDATE operations SET state = $state, updated = $time, last_seq = $seq WHERE op_id = $op";
+
     public bool Indexes(string recordType) => OperationRecords.All.Contains(recordType);
 
     public void Apply(RecordWriter writer, RecordRow row)
     {
         var body = JsonNode.Parse(row.Body)!;
-        using var command = writer.Connection.CreateCommand();
+        var isIntent = row.Type == OperationRecords.Intent;
+        var command = writer.Prepared(isIntent ? InsertSql : UpdateSql);
         command.Parameters.AddWithValue("$op", row.OperationId);
         command.Parameters.AddWithValue("$state", OperationView.LastTransition(body).ToString());
         command.Parameters.AddWithValue("$time", row.Time);
         command.Parameters.AddWithValue("$seq", row.Sequence);
-        if (row.Type == OperationRecords.Intent)
+        if (isIntent)
         {
             var derived = Derive(body);
-            command.CommandText = """
-                INSERT INTO operations(op_id, state, connector, action, target, actor, correlation_id, host, pid, process_start, created, updated, intent_seq, last_seq)
-                VALUES ($op, $state, $connector, $action, $target, $actor, $correlation, $host, $pid, $start, $time, $time, $seq, $seq)
-                """;
             command.Parameters.AddWithValue("$connector", derived.Connector);
             command.Parameters.AddWithValue("$action", (object?)derived.Action ?? DBNull.Value);
             command.Parameters.AddWithValue("$target", derived.Target);
@@ -38,10 +42,6 @@ internal sealed class OperationIndex : ILedgerIndex
             command.Parameters.AddWithValue("$host", derived.Host);
             command.Parameters.AddWithValue("$pid", derived.ProcessId);
             command.Parameters.AddWithValue("$start", derived.ProcessStart);
-        }
-        else
-        {
-            command.CommandText = "UPDATE operations SET state = $state, updated = $time, last_seq = $seq WHERE op_id = $op";
         }
 
         command.ExecuteNonQuery();

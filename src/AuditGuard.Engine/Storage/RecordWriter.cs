@@ -15,6 +15,7 @@ internal sealed class RecordWriter(SqliteConnection connection) : IDisposable
     private readonly SqliteCommand _head = RecordTable.PrepareHead(connection);
     private readonly SqliteCommand _insert = RecordTable.PrepareInsert(connection);
     private readonly SqliteCommand _blob = RecordTable.PrepareBlobInsert(connection);
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
 
     public SqliteConnection Connection { get; } = connection;
 
@@ -60,13 +61,26 @@ internal sealed class RecordWriter(SqliteConnection connection) : IDisposable
         _blob.ExecuteNonQuery();
     }
 
+    /// <summary>A derived index's statement, prepared once for this connection; its parameters start empty.</summary>
+    public SqliteCommand Prepared(string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = Statement(Connection, sql);
+            _prepared[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
     public long? LastSequenceOfTypes(IReadOnlyList<string> types) => RecordTable.LastSequenceOfTypes(Connection, null, types);
 
     public IEnumerable<RecordRow> Read(RecordFilter filter) => RecordTable.Read(Connection, filter);
 
     public void Dispose()
     {
-        foreach (var command in new[] { _begin, _commit, _rollback, _head, _insert, _blob })
+        foreach (var command in _prepared.Values.Concat([_begin, _commit, _rollback, _head, _insert, _blob]))
         {
             command.Dispose();
         }
