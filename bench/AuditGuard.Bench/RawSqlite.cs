@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AuditGuard.Bench;
@@ -25,27 +26,6 @@ internal sealed class RawSqlite : IDisposable
             signer TEXT NOT NULL);
         """;
 
-    /// <summary>The ledger's own table (a copy of StoreSchema's migration 1): what its indexes and triggers add.</summary>
-    private const string LedgerSchema = """
-        CREATE TABLE records(
-            seq INTEGER PRIMARY KEY,
-            hash BLOB NOT NULL UNIQUE,
-            prev BLOB NOT NULL UNIQUE,
-            type TEXT NOT NULL,
-            op_id TEXT,
-            time TEXT NOT NULL,
-            body BLOB NOT NULL,
-            signature BLOB NOT NULL,
-            signer TEXT NOT NULL);
-        CREATE INDEX records_by_operation ON records(op_id) WHERE op_id IS NOT NULL;
-        CREATE INDEX records_by_time ON records(time);
-        CREATE INDEX records_by_type ON records(type, seq);
-        CREATE TRIGGER records_append_only_update BEFORE UPDATE ON records
-            BEGIN SELECT RAISE(ABORT, 'AuditGuard records are append-only'); END;
-        CREATE TRIGGER records_append_only_delete BEFORE DELETE ON records
-            BEGIN SELECT RAISE(ABORT, 'AuditGuard records are append-only'); END;
-        """;
-
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _insert;
@@ -69,9 +49,17 @@ internal sealed class RawSqlite : IDisposable
             "$seq", "$hash", "$prev", "$type", "$op", "$time", "$body", "$signature", "$signer");
     }
 
-    /// <param name="withLedgerIndexes">Create the ledger's UNIQUE constraints, indexes and triggers too.</param>
+    /// <param name="withLedgerIndexes">
+    /// Use the ledger's own table, with its UNIQUE constraints, indexes and triggers: the schema
+    /// is created by AuditStore itself, so the raw limit can never drift from the real table.
+    /// </param>
     public static RawSqlite Create(string path, bool withLedgerIndexes, int bodyBytes, int signatureBytes)
     {
+        if (withLedgerIndexes)
+        {
+            AuditStore.Open(path).Dispose();
+        }
+
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         var connection = new SqliteConnection(builder.ConnectionString);
         try
@@ -79,7 +67,7 @@ internal sealed class RawSqlite : IDisposable
             connection.Open();
             using (var setup = connection.CreateCommand())
             {
-                setup.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;\n" + (withLedgerIndexes ? LedgerSchema : PlainSchema);
+                setup.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;\n" + (withLedgerIndexes ? "" : PlainSchema);
                 setup.ExecuteNonQuery();
             }
 
