@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 using Microsoft.Data.Sqlite;
@@ -115,7 +116,7 @@ internal sealed class BenchRun(BenchOptions options, string work)
         _report.Add(new Metric("raw_sign_insert_ledger_schema", "raw sign + durable insert, ledger's indexes+triggers", signInsert.Median, "appends/s", Spread: signInsert));
 
         // Verification, side by side: single-thread and all-cores CMS verify, and whole-chain verification.
-        Log($"verification, side by side: CMS verify (1 thread, all cores), Test-AuditChain over {chain.Store.GetSummary().RecordCount:N0} records");
+        Log($"verification, side by side: CMS verify (1 thread, all cores), Test-AuditChain over {chain.GetSummary().Store.RecordCount:N0} records");
 
         // The verifier holds the signer's certificate as the chain states it: public part only.
         using var certificate = X509CertificateLoader.LoadCertificate(key.Certificate.RawData);
@@ -152,7 +153,7 @@ internal sealed class BenchRun(BenchOptions options, string work)
             appendRatios.Median >= AppendTargetRatio);
         var verifyLimit = verify.Median * cores;
         var verifyRatios = PerRound(chainRate, r => verify.Rounds[r] * cores);
-        Judge(new Metric("verify_chain", $"Test-AuditChain (ChainVerifier.Verify, N={chainRecords:N0})", chainRate.Median, "records/s",
+        Judge(new Metric("verify_chain", $"Test-AuditChain (AuditLedger.Verify, N={chainRecords:N0})", chainRate.Median, "records/s",
             verifyLimit, "verify × cores", verifyRatios.Median, $"≥ {VerifyTargetRatio:0.00}", Spread: chainRate, RatioRounds: verifyRatios.Rounds),
             verifyRatios.Median >= VerifyTargetRatio);
         JudgeGuardedWrites(insertIndexed, sign, signInsert, guardEngine, guardCmdlet);
@@ -359,7 +360,7 @@ internal sealed class BenchRun(BenchOptions options, string work)
 
     private static ChainVerificationResult CheckedVerify(AuditLedger ledger)
     {
-        var result = ChainVerifier.Verify(ledger, new VerifyOptions());
+        var result = ledger.Verify(new VerifyOptions());
         if (!result.IsValid)
         {
             var errors = string.Join("; ", result.Verdicts.Where(v => v.Severity == VerdictSeverity.Error).Take(3).Select(v => v.Message));
@@ -374,13 +375,13 @@ internal sealed class BenchRun(BenchOptions options, string work)
     {
         var read = Timing.Measure(options.Breakdown, () =>
         {
-            foreach (var _ in ledger.Store.ReadRecords(new RecordFilter()))
+            foreach (var _ in ledger.ReadRecords(new RecordFilter()))
             {
             }
         }, records);
 
         // ChainVerifier.CheckInOrder's work, approximately: hash the body, parse its header, compare the link.
-        var sample = ledger.Store.ReadRecords(new RecordFilter { Types = [LedgerWorkload.RecordType], First = 2_000 }).ToArray();
+        var sample = ledger.ReadRecords(new RecordFilter { Types = [LedgerWorkload.RecordType], First = 2_000 }).ToArray();
         var index = 0;
         var inOrder = Timing.Measure(options.Breakdown, () =>
         {
@@ -402,7 +403,7 @@ internal sealed class BenchRun(BenchOptions options, string work)
         var signatures = parallelVerify.MicrosecondsEach;
         var measured = chainRate.MicrosecondsEach;
         _report.VerifyCosts.Add(new Cost("**measured: one record of Test-AuditChain**", measured, "1 / records/s"));
-        _report.VerifyCosts.Add(new Cost("read the row (SQLite → RecordRow)", read.MicrosecondsEach, "streaming AuditStore.ReadRecords over the whole chain"));
+        _report.VerifyCosts.Add(new Cost("read the row (SQLite → RecordRow)", read.MicrosecondsEach, "streaming AuditLedger.ReadRecords over the whole chain"));
         _report.VerifyCosts.Add(new Cost("hash + parse header + link check", inOrder.MicrosecondsEach, "SHA-256 + JsonDocument header read, like CheckInOrder"));
         _report.VerifyCosts.Add(new Cost("CMS verify, 1 thread", verify.MicrosecondsEach, "raw verify row above"));
         _report.VerifyCosts.Add(new Cost($"CMS verify, all cores ({verify.MicrosecondsEach / signatures:0.00}× speed-up)", signatures, "raw all-cores verify row above"));

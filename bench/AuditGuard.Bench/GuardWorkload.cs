@@ -1,16 +1,19 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine;
+using AuditGuard.Engine.Connectors.FileSystem;
+using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Bench;
 
 /// <summary>
 /// Engine-level guarded writes: a <c>FileSystem</c> <c>SetContent</c> of a 1 KB file through
-/// <see cref="OperationRunner"/> (one <c>Plan</c> + <c>Execute</c> per call) on a ledger of its own.
+/// a <see cref="GuardSession"/> (one <c>PlanOperation</c> + <c>ExecuteOperation</c> per call) on a store of its own.
 /// The two contents take turns, so every write really changes the file.
 /// </summary>
 internal sealed class GuardWorkload : IDisposable
@@ -20,15 +23,14 @@ internal sealed class GuardWorkload : IDisposable
     private const int LineBytes = ContentBytes / Lines;
     private const string Reason = "bench";
 
-    private readonly AuditLedger _ledger;
-    private readonly OperationRunner _runner;
+    private readonly GuardSession _session;
     private long _writes;
     private Guid _lastOperation;
 
     public GuardWorkload(string folder)
     {
-        _ledger = LedgerWorkload.Open(folder);
-        _runner = new OperationRunner(_ledger, ConnectorRegistry.BuiltIn);
+        Directory.CreateDirectory(folder);
+        _session = GuardSession.OpenFile(Path.Combine(folder, "store.db"), new GuardSessionOptions { Generator = "AuditGuard.Bench" });
         Target = Path.Combine(folder, "settings.conf");
         PrepareTarget(Target);
     }
@@ -52,13 +54,13 @@ internal sealed class GuardWorkload : IDisposable
     /// <summary>One guarded write: Plan, then Execute; it must end Closed (two records).</summary>
     public void WriteOnce()
     {
-        var plan = _runner.Plan(Request(Contents[(int)(_writes % 2)]));
+        var plan = _session.PlanOperation(Request(Contents[(int)(_writes % 2)]), ProcessScriptHost.Instance);
         if (plan.IsRefused)
         {
             throw new InvalidOperationException($"A bench guarded write was refused: {plan.Refusal!.Message}");
         }
 
-        var view = _runner.Execute(plan, out var failure);
+        var view = _session.ExecuteOperation(plan, out var failure);
         if (failure is not null || view.State != OperationState.Closed)
         {
             throw new InvalidOperationException($"A bench guarded write ended {view.State}, not Closed: {failure?.Message}", failure);
@@ -80,7 +82,7 @@ internal sealed class GuardWorkload : IDisposable
         }
 
         Directory.CreateDirectory(scratch);
-        var connector = ConnectorRegistry.BuiltIn.Get(FileSystemConnector.ConnectorName);
+        var connector = _session.Connectors.Get(FileSystemConnector.ConnectorName);
         var targetIdentity = connector.ResolveTarget(Target);
 
         var actor = Timing.Measure(profile, () => ActorIdentity.Current(null));
@@ -90,7 +92,7 @@ internal sealed class GuardWorkload : IDisposable
         var nextContent = Contents[(int)(_writes % 2)];
         var plan = Timing.Measure(profile, () =>
         {
-            if (_runner.Plan(Request(nextContent, identity)).IsRefused)
+            if (_session.PlanOperation(Request(nextContent, identity), ProcessScriptHost.Instance).IsRefused)
             {
                 throw new InvalidOperationException("A bench plan was refused.");
             }
@@ -117,17 +119,17 @@ internal sealed class GuardWorkload : IDisposable
         });
 
         // Verify compares the predicted after-state with a captured one: the same work whatever the verdict.
-        var sample = _runner.Plan(Request(nextContent, identity));
+        var sample = _session.PlanOperation(Request(nextContent, identity), ProcessScriptHost.Instance);
         var now = connector.Capture(targetIdentity);
         var verify = Timing.Measure(profile, () => connector.Verify(sample.Context!, sample.Before!, now));
 
-        var find = Timing.Measure(profile, () => _runner.Find(_lastOperation));
+        var find = Timing.Measure(profile, () => _session.FindOperation(_lastOperation));
 
         // The runner's own two records, appended again with the same fields and blobs to a scratch
         // ledger: body build, sign, insert, blobs, commit. Under their own types the operations
         // index is updated too (a fresh operation id each time); under bench types it is not.
         var (intent, outcome) = LastRecords();
-        using var copyLedger = LedgerWorkload.Open(Path.Combine(scratch, "ledger"));
+        using var copyLedger = LedgerWorkload.Open(Path.Combine(scratch, "ledger"), [new OperationsProjection()]);
         var payload = now.Payload;
         var beforeBlob = payload;
         long copies = 0;
@@ -143,7 +145,7 @@ internal sealed class GuardWorkload : IDisposable
         };
         // Side by side, so the index's share (their difference) is not a difference of two moments of the disk.
         var pair = Timing.MeasureSideBySide(profile,
-            new Workload("two appends, operations index", TwoAppends(OperationRecords.Intent, OperationRecords.Outcome)),
+            new Workload("two appends, operations index", TwoAppends(OperationRecordCodec.IntentType, OperationRecordCodec.OutcomeType)),
             new Workload("two appends, bench types", TwoAppends("bench.guard.intent", "bench.guard.outcome")));
         var (appendsIndexed, appends) = (pair[0], pair[1]);
 
@@ -151,7 +153,7 @@ internal sealed class GuardWorkload : IDisposable
         return new GuardParts(actor, plan, capture, write, overwrite, verify, find, appends, appendsIndexed, sizes.IntentBody, sizes.OutcomeBody, sizes.Signature);
     }
 
-    public void Dispose() => _ledger.Dispose();
+    public void Dispose() => _session.Dispose();
 
     private OperationRequest Request(string content, ActorIdentity actor) => new(
         FileSystemConnector.ConnectorName,
@@ -182,7 +184,7 @@ internal sealed class GuardWorkload : IDisposable
     /// <summary>The fields (everything but the header) of the last write's intent and outcome records.</summary>
     private (JsonObject Intent, JsonObject Outcome) LastRecords()
     {
-        var rows = _ledger.Store.ReadRecords(new RecordFilter { OperationId = _lastOperation.ToString("D") }).ToList();
+        var rows = _session.ReadRecords(new RecordFilter { OperationId = _lastOperation.ToString("D") }).ToList();
         JsonObject Fields(string type)
         {
             var body = JsonNode.Parse(rows.Single(r => r.Type == type).Body)!.AsObject();
@@ -194,17 +196,17 @@ internal sealed class GuardWorkload : IDisposable
             return body;
         }
 
-        return (Fields(OperationRecords.Intent), Fields(OperationRecords.Outcome));
+        return (Fields(OperationRecordCodec.IntentType), Fields(OperationRecordCodec.OutcomeType));
     }
 
     /// <summary>Average body sizes of the ledger's intent and outcome records, and the average signature.</summary>
     private (double IntentBody, double OutcomeBody, double Signature) RecordSizes()
     {
         long intents = 0, intentBytes = 0, outcomes = 0, outcomeBytes = 0, signatureBytes = 0;
-        foreach (var row in _ledger.Store.ReadRecords(new RecordFilter { Types = [OperationRecords.Intent, OperationRecords.Outcome] }))
+        foreach (var row in _session.ReadRecords(new RecordFilter { Types = [OperationRecordCodec.IntentType, OperationRecordCodec.OutcomeType] }))
         {
             signatureBytes += row.Signature.Length;
-            if (row.Type == OperationRecords.Intent)
+            if (row.Type == OperationRecordCodec.IntentType)
             {
                 intents++;
                 intentBytes += row.Body.Length;

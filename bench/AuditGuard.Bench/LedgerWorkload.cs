@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Sqlite;
 
 namespace AuditGuard.Bench;
 
@@ -26,7 +28,7 @@ internal sealed class LedgerWorkload
     public static LedgerWorkload Calibrate(string folder)
     {
         Directory.CreateDirectory(folder);
-        using var ledger = AuditLedger.Open(Path.Combine(folder, "store.db"), new LedgerOpenOptions { Generator = "AuditGuard.Bench" });
+        using var ledger = Open(folder);
         var bare = ledger.Append(new LedgerWorkload("").Draft(1000));
         var length = Math.Max(0, TargetBodyBytes - bare.Body.Length);
         var text = new StringBuilder(length);
@@ -38,10 +40,17 @@ internal sealed class LedgerWorkload
         return new LedgerWorkload(text.ToString(0, length));
     }
 
-    public static AuditLedger Open(string folder)
+    /// <summary>A bench ledger in <paramref name="folder"/>, with the derived tables given (none: the bare ledger).</summary>
+    public static AuditLedger Open(string folder, IReadOnlyList<IProjection>? projections = null)
     {
         Directory.CreateDirectory(folder);
-        return AuditLedger.Open(Path.Combine(folder, "store.db"), new LedgerOpenOptions { Generator = "AuditGuard.Bench" });
+        var path = Path.Combine(folder, "store.db");
+        return AuditLedger.Open(SqliteRecordStore.Open(path), new LedgerOpenOptions
+        {
+            KeyFiles = LocalKeyFiles.Beside(path),
+            Generator = "AuditGuard.Bench",
+            Projections = projections ?? [],
+        });
     }
 
     public RecordDraft Draft(long n) => new(RecordType, new JsonObject { ["n"] = n, ["text"] = Text });
@@ -52,7 +61,7 @@ internal sealed class LedgerWorkload
         const int BatchSize = 500;
         while (true)
         {
-            var count = ledger.Store.GetSummary().RecordCount;
+            var count = ledger.GetSummary().Store.RecordCount;
             if (count >= records)
             {
                 return;
@@ -74,7 +83,7 @@ internal sealed class LedgerWorkload
     {
         long count = 0, bodyBytes = 0, signatureBytes = 0;
         var candidates = new List<RecordRow>();
-        foreach (var row in ledger.Store.ReadRecords(new RecordFilter { Types = [RecordType] }))
+        foreach (var row in ledger.ReadRecords(new RecordFilter { Types = [RecordType] }))
         {
             count++;
             bodyBytes += row.Body.Length;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using AuditGuard.Engine.Common;
-using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace AuditGuard.Bench;
@@ -51,13 +51,13 @@ internal sealed class RawSqlite : IDisposable
 
     /// <param name="withLedgerIndexes">
     /// Use the ledger's own table, with its UNIQUE constraints, indexes and triggers: the schema
-    /// is created by AuditStore itself, so the raw limit can never drift from the real table.
+    /// is created by SqliteRecordStore itself, so the raw limit can never drift from the real table.
     /// </param>
     public static RawSqlite Create(string path, bool withLedgerIndexes, int bodyBytes, int signatureBytes)
     {
         if (withLedgerIndexes)
         {
-            AuditStore.Open(path).Dispose();
+            SqliteRecordStore.Open(path).Dispose();
         }
 
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };

@@ -1,20 +1,24 @@
-using System.Management.Automation;
-using AuditGuard.Engine.Errors;
 using System.Collections;
-using AuditGuard.Engine.Ledger;
+using System.Management.Automation;
+using AuditGuard.Engine;
+using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Cmdlets;
 
 /// <summary>What every AuditGuard cmdlet shares: the session's store and the engine's errors as error records.</summary>
 public abstract class AuditGuardCmdlet : PSCmdlet
 {
-    /// <summary>The session's current store, connecting to the default store on first use.</summary>
-    private protected AuditLedger Ledger => StoreSession.GetOrConnectDefault(this);
+    /// <summary>The runspace's session, connecting to the default store on first use.</summary>
+    private protected GuardSession Session => StoreSession.GetOrConnectDefault(this);
 
     /// <summary>ShouldProcess against the session's store, decided before the store is opened.</summary>
     private protected bool ShouldProcessStore(string action) => ShouldProcess(StoreSession.PeekPath(this), action);
 
-    /// <summary>Runs engine work, reporting an engine error as a terminating error with its ErrorId.</summary>
+    /// <summary>
+    /// Runs engine work, reporting an engine error as a terminating error with its ErrorId, and
+    /// anything unexpected as AuditGuardInternalError with the original exception inside, so a
+    /// runbook never meets an untyped failure. PowerShell's own flow control passes through.
+    /// </summary>
     private protected void Run(Action work)
     {
         try
@@ -25,16 +29,20 @@ public abstract class AuditGuardCmdlet : PSCmdlet
         {
             ThrowTerminatingError(ErrorRecords.From(e));
         }
+        catch (Exception e) when (!ErrorRecords.IsFlowControl(e))
+        {
+            ThrowTerminatingError(ErrorRecords.Unexpected(e, MyInvocation.MyCommand?.Name));
+        }
     }
 
     /// <summary>Writes a file the cmdlet produced the way Get-Item would, with its provider properties.</summary>
     private protected void WriteFile(string path) => WriteObject(InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);
 
-    private protected static AuditStoreInfo Describe(AuditLedger ledger)
+    private protected static AuditStoreInfo Describe(GuardSession session)
     {
-        var summary = ledger.GetSummary();
+        var summary = session.Describe();
         var store = summary.Store;
-        return new AuditStoreInfo(store.Path, store.StoreId, store.SchemaVersion, store.RecordCount, store.HeadSequence, store.HeadHash,
+        return new AuditStoreInfo(store.Location, store.StoreId, store.SchemaVersion, store.RecordCount, store.HeadSequence, store.HeadHash,
             summary.Signer, summary.SignerFingerprint, summary.ReadOnlyReason, new Hashtable(summary.Settings.ToDictionary(s => s.Key, s => s.Value), StringComparer.OrdinalIgnoreCase));
     }
 }

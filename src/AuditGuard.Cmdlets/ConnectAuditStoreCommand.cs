@@ -43,9 +43,9 @@ public sealed class ConnectAuditStoreCommand : AuditGuardCmdlet
         }
 
         var key = SigningKeys.Resolve(this, SigningCertificate, SigningCertificatePath, SigningCertificatePassword, SigningCertificateThumbprint);
-        var ledger = StoreSession.Open(fullPath, isPerUserDefault, key);
-        StoreSession.Replace(ledger);
-        var info = Describe(ledger);
+        var session = StoreSession.Open(fullPath, isPerUserDefault, key);
+        StoreSession.Replace(session);
+        var info = Describe(session);
         if (info.IsReadOnly)
         {
             WriteWarning($"The store '{fullPath}' is open read-only: {info.ReadOnlyReason}");

@@ -12,7 +12,7 @@ public sealed class ConnectorNameCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var pattern = WildcardPattern.Get(wordToComplete + "*", WildcardOptions.IgnoreCase);
-        return ConnectorRegistry.BuiltIn.All.Select(c => c.Capabilities.Name).Where(pattern.IsMatch)
+        return Connectors.Available().Select(c => c.Capabilities.Name).Where(pattern.IsMatch)
             .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, name));
     }
 }
@@ -25,8 +25,8 @@ public sealed class ConnectorActionCompleter : IArgumentCompleter
     {
         var pattern = WildcardPattern.Get(wordToComplete + "*", WildcardOptions.IgnoreCase);
         var connectors = fakeBoundParameters["Connector"] is string name
-            ? ConnectorRegistry.BuiltIn.All.Where(c => c.Capabilities.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-            : ConnectorRegistry.BuiltIn.All;
+            ? Connectors.Available().Where(c => c.Capabilities.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            : Connectors.Available();
         return connectors.SelectMany(c => c.Capabilities.Actions).Select(a => a.Name).Distinct().Where(pattern.IsMatch)
             .Select(action => new CompletionResult(action, action, CompletionResultType.ParameterValue, action));
     }

@@ -23,5 +23,19 @@ internal static class ErrorRecords
         return new ErrorRecord(exception, error.ErrorId, Category(error.Kind), error.Target);
     }
 
+    /// <summary>A failure AuditGuard did not raise itself (a defect): one stable ErrorId, the original exception inside.</summary>
+    public static ErrorRecord Unexpected(Exception error, string? command) => new(
+        new InvalidOperationException(
+            $"{command ?? "AuditGuard"} failed unexpectedly ({error.GetType().FullName}: {error.Message}). This is a defect in AuditGuard: "
+            + "please report it with this error's details ($Error[0] | Format-List * -Force). Run Test-AuditChain to confirm the store is intact.",
+            error),
+        ErrorIds.AuditGuardInternalError,
+        ErrorCategory.NotSpecified,
+        null);
+
+    /// <summary>PowerShell's own control flow (a stopped pipeline, -ErrorAction Stop), which must pass through untouched.</summary>
+    public static bool IsFlowControl(Exception error) =>
+        error is PipelineStoppedException or ActionPreferenceStopException or HaltCommandException;
+
     public static ErrorCategory Category(ErrorKind kind) => Enum.Parse<ErrorCategory>(kind.ToString());
 }

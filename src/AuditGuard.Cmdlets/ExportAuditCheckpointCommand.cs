@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
 
 namespace AuditGuard.Cmdlets;
 
@@ -24,7 +24,7 @@ public sealed class ExportAuditCheckpointCommand : AuditGuardCmdlet
         var target = FileSystemPaths.Resolve(SessionState, Path);
         if (ShouldProcess(target, $"Export the newest checkpoint of '{StoreSession.PeekPath(this)}' as a witness"))
         {
-            Witness.Export(Ledger, target, Force);
+            Session.ExportWitness(target, Force);
             WriteFile(target);
             WriteFile(target + Witness.SignatureSuffix);
         }

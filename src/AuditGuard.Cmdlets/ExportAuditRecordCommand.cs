@@ -35,15 +35,15 @@ public sealed class ExportAuditRecordCommand : AuditGuardCmdlet
                 continue;
             }
 
-            var ledger = Ledger;
-            var row = ledger.Store.ReadRecords(new RecordFilter { Sequences = [sequence] }).FirstOrDefault();
+            var session = Session;
+            var row = session.ReadRecords(new RecordFilter { Sequences = [sequence] }).FirstOrDefault();
             if (row is null)
             {
                 WriteError(ErrorRecords.From(LedgerErrors.RecordNotFound(sequence)));
                 continue;
             }
 
-            var certificate = ledger.FindSignerCertificate(row.Signer);
+            var certificate = session.FindSignerCertificate(row.Signer);
             var files = new List<(string Path, byte[] Bytes)>
             {
                 (System.IO.Path.Combine(folder, $"{sequence}.json"), row.Body),

@@ -49,7 +49,7 @@ public sealed class GetAuditRecordCommand : AuditGuardCmdlet
             throw LedgerErrors.RecordFilterConflict();
         }
 
-        var ledger = Ledger;
+        var session = Session;
         var filter = new RecordFilter
         {
             Sequences = Sequence,
@@ -64,10 +64,10 @@ public sealed class GetAuditRecordCommand : AuditGuardCmdlet
             Last = Last,
         };
         var missing = new HashSet<long>(Sequence ?? []);
-        foreach (var row in ledger.Store.ReadRecords(filter))
+        foreach (var row in session.ReadRecords(filter))
         {
             missing.Remove(row.Sequence);
-            WriteObject(OutputObjects.Record(row, ledger));
+            WriteObject(OutputObjects.Record(row, session));
         }
 
         // Like Get-Item, a named record that does not exist is an error for that name alone.

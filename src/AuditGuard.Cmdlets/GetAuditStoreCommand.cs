@@ -7,5 +7,5 @@ namespace AuditGuard.Cmdlets;
 [OutputType(typeof(AuditStoreInfo))]
 public sealed class GetAuditStoreCommand : AuditGuardCmdlet
 {
-    protected override void EndProcessing() => Run(() => WriteObject(Describe(Ledger)));
+    protected override void EndProcessing() => Run(() => WriteObject(Describe(Session)));
 }

@@ -17,7 +17,7 @@ public sealed class GetGuardConnectorCommand : AuditGuardCmdlet
 
     protected override void ProcessRecord()
     {
-        var all = ConnectorRegistry.BuiltIn.All.ToList();
+        var all = Connectors.Available().ToList();
         foreach (var name in Name ?? ["*"])
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 
@@ -47,9 +46,9 @@ public sealed class GetOperationCommand : AuditGuardCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var runner = new OperationRunner(Ledger, ConnectorRegistry.BuiltIn);
+        var session = Session;
         var pattern = Target is null ? null : WildcardPattern.Get(Target, WildcardOptions.IgnoreCase);
-        var found = runner.Query(new OperationQuery
+        var found = session.QueryOperations(new OperationQuery
         {
             OperationIds = OperationId,
             States = State?.Select(s => Enum.Parse<OperationState>(s.ToString())).ToList(),
@@ -67,7 +66,7 @@ public sealed class GetOperationCommand : AuditGuardCmdlet
 
         // Like Get-Item, a named operation that does not exist is an error for that id alone;
         // one that exists but another filter left out is simply not shown.
-        foreach (var missing in (OperationId ?? []).Where(id => found.All(v => v.OperationId != id) && !runner.Exists(id)))
+        foreach (var missing in (OperationId ?? []).Where(id => found.All(v => v.OperationId != id) && !session.OperationExists(id)))
         {
             WriteError(ErrorRecords.From(OperationErrors.OperationNotFound(missing)));
         }

@@ -6,10 +6,15 @@ public sealed record GuardConnectorAction(string Name, string Description, Audit
     public override string ToString() => Name;
 }
 
-/// <summary>A connector's capability record, as Get-GuardConnector prints it.</summary>
+/// <summary>
+/// A connector's capability record, as Get-GuardConnector prints it. TargetKind says what a
+/// target is: Path (relative to the current location), PathAndFragment ('file#part') or Name.
+/// </summary>
 public sealed record GuardConnectorInfo(
     string Name,
     string Description,
+    string TargetKind,
+    int ContractVersion,
     bool SupportsDryRun,
     string DryRunFidelity,
     bool SupportsRollback,

@@ -90,6 +90,9 @@ public sealed class GuardedOperation
 
     public AuditRisk Risk { get; init; }
 
+    /// <summary>The digest of what the operation does (connector, action, target, recorded parameters, scripts, risk): what approvals bind to.</summary>
+    public string IntentHash { get; init; } = "";
+
     public OperationPolicyDecision? PolicyDecision { get; init; }
 
     public OperationPreview? Preview { get; init; }

@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
-using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 
@@ -51,25 +51,25 @@ public sealed class InvokeGuardedWriteCommand : AuditGuardCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var ledger = Ledger;
+        var session = Session;
+        var host = new ScriptHosting(this);
         var scriptOutput = new List<object?>();
-        var runner = new OperationRunner(ledger, ConnectorRegistry.BuiltIn);
-        var plan = runner.Plan(new OperationRequest(
+        var plan = session.PlanOperation(new OperationRequest(
             Connector,
             Action,
-            ScriptHosting.ResolveTarget(SessionState, Connector, Target),
+            Target,
             ScriptHosting.Values(Parameters),
-            ScriptBlock is null ? null : ScriptHosting.Action(this, ScriptBlock, Parameters, scriptOutput),
-            RollbackScript is null ? null : ScriptHosting.Action(this, RollbackScript, Parameters, null),
+            ScriptBlock is null ? null : host.Action(ScriptBlock, Parameters, scriptOutput),
+            RollbackScript is null ? null : host.Action(RollbackScript, Parameters, null),
             Reason,
             CorrelationId,
             null,
             Risk is { } risk ? Enum.Parse<RiskLevel>(risk.ToString()) : null,
-            ActorIdentity.Current(ScriptHosting.ConnectedUser(this))));
+            ActorIdentity.Current(ScriptHosting.ConnectedUser(this))), host);
 
         if (plan.IsRefused)
         {
-            var refused = runner.RecordRefusal(plan);
+            var refused = session.RecordRefusal(plan);
             WriteObject(OutputObjects.Operation(refused));
             WriteError(WithTarget(ErrorRecords.From(plan.Refusal!), refused));
             return;
@@ -80,13 +80,13 @@ public sealed class InvokeGuardedWriteCommand : AuditGuardCmdlet
             // -WhatIf records the dry run; a "No" at a -Confirm prompt leaves no trace, as with any cmdlet.
             if (MyInvocation.BoundParameters.ContainsKey("WhatIf") || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")))
             {
-                WriteObject(OutputObjects.Operation(runner.RecordDryRun(plan)));
+                WriteObject(OutputObjects.Operation(session.RecordDryRun(plan)));
             }
 
             return;
         }
 
-        var view = runner.Execute(plan, out var failure);
+        var view = session.ExecuteOperation(plan, out var failure);
         WriteObject(OutputObjects.Operation(view, scriptOutput));
         if (failure is not null)
         {
@@ -100,6 +100,6 @@ public sealed class InvokeGuardedWriteCommand : AuditGuardCmdlet
     private static ErrorRecord Failed(Exception failure, OperationView view) => failure switch
     {
         AuditGuardException known => WithTarget(ErrorRecords.From(known), view),
-        _ => new ErrorRecord(failure, "OperationFailed", ErrorCategory.OperationStopped, OutputObjects.Operation(view)),
+        _ => new ErrorRecord(failure, ErrorIds.OperationFailed, ErrorCategory.OperationStopped, OutputObjects.Operation(view)),
     };
 }

@@ -11,8 +11,8 @@ public sealed class NewAuditCheckpointCommand : AuditGuardCmdlet
     {
         if (ShouldProcessStore("Append a checkpoint"))
         {
-            var ledger = Ledger;
-            WriteObject(OutputObjects.Record(ledger.WriteCheckpoint(), ledger));
+            var session = Session;
+            WriteObject(OutputObjects.Record(session.WriteCheckpoint(), session));
         }
     });
 }

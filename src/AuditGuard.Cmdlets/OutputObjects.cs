@@ -1,5 +1,6 @@
+using AuditGuard.Engine;
 using AuditGuard.Engine.Connectors;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Storage;
 
@@ -8,7 +9,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Builds the public output objects from engine results, so no engine type reaches a script.</summary>
 internal static class OutputObjects
 {
-    public static AuditRecord Record(RecordRow row, AuditLedger ledger) => new(
+    public static AuditRecord Record(RecordRow row, GuardSession session) => new(
         row.Sequence,
         DateTimeOffset.Parse(row.Time, System.Globalization.CultureInfo.InvariantCulture),
         row.Type,
@@ -18,7 +19,7 @@ internal static class OutputObjects
         row.Body,
         row.Signature,
         row.Signer,
-        ledger.FindSignerCertificate(row.Signer));
+        session.FindSignerCertificate(row.Signer));
 
     public static AuditChainVerification Verification(ChainVerificationResult result) => new(
         result.IsValid,
@@ -46,6 +47,7 @@ internal static class OutputObjects
         ParentOperationId = view.ParentOperationId,
         Reason = view.Reason,
         Risk = Enum.Parse<AuditRisk>(view.Risk.ToString()),
+        IntentHash = view.IntentHash,
         PolicyDecision = new OperationPolicyDecision(view.Policy.Effect, view.Policy.PolicyDigest, [.. view.Policy.MatchedRules], view.Policy.Explanation),
         Preview = view.Preview is { } p ? new OperationPreview(p.Fidelity.ToString(), p.Summary, p.Diff, p.PredictedDigest) : null,
         Before = view.Before is { } b ? new OperationTargetState(b.Exists, b.Digest, b.Summary) : null,
@@ -63,6 +65,8 @@ internal static class OutputObjects
     public static GuardConnectorInfo Connector(ConnectorCapabilities capabilities) => new(
         capabilities.Name,
         capabilities.Description,
+        capabilities.TargetKind.ToString(),
+        IConnector.ContractVersion,
         capabilities.SupportsDryRun,
         capabilities.DryRunFidelity.ToString(),
         capabilities.SupportsRollback,

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 
@@ -24,12 +23,11 @@ public sealed class RepairOperationCommand : AuditGuardCmdlet
             return;
         }
 
-        var runner = new OperationRunner(Ledger, ConnectorRegistry.BuiltIn);
         try
         {
-            WriteObject(OutputObjects.Operation(runner.Repair(OperationId, ActorIdentity.Current(ScriptHosting.ConnectedUser(this)))));
+            WriteObject(OutputObjects.Operation(Session.RepairOperation(OperationId, ActorIdentity.Current(ScriptHosting.ConnectedUser(this)))));
         }
-        catch (AuditGuardException e) when (e.ErrorId is "OperationNotOrphaned" or "OperationNotFound")
+        catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotOrphaned or ErrorIds.OperationNotFound)
         {
             // One bad id in a pipeline must not stop the others.
             WriteError(ErrorRecords.From(e));

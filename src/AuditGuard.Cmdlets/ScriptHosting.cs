@@ -2,7 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Remoting;
-using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Operations;
 
 namespace AuditGuard.Cmdlets;
@@ -10,16 +10,16 @@ namespace AuditGuard.Cmdlets;
 /// <summary>
 /// What the engine needs from PowerShell for an operation, in BCL terms: script blocks as
 /// delegates that run in the caller's session, parameter values unwrapped, credentials
-/// marked as secrets, targets resolved against the current location.
+/// marked as secrets, paths resolved against the caller's current location.
 /// </summary>
-internal static class ScriptHosting
+internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
 {
     // Splats the caller's own hashtable into the caller's script block, exactly as
     // `& $ScriptBlock @Parameters` would; its non-terminating errors come back as objects so
     // they reach Invoke-GuardedWrite's error stream (-ErrorVariable, -ErrorAction) and not the host.
     private static readonly ScriptBlock Splatter = ScriptBlock.Create("param($__auditGuardScript, $__auditGuardParameters) & $__auditGuardScript @__auditGuardParameters 2>&1");
 
-    public static ScriptAction Action(PSCmdlet cmdlet, ScriptBlock script, Hashtable? parameters, List<object?>? output) => new(
+    public ScriptAction Action(ScriptBlock script, Hashtable? parameters, List<object?>? output) => new(
         script.ToString(),
         DeclaredParameters(script),
         _ =>
@@ -59,27 +59,33 @@ internal static class ScriptHosting
         return values;
     }
 
-    /// <summary>File-based connectors take paths relative to the PowerShell location, not the process's folder.</summary>
-    public static string ResolveTarget(SessionState sessionState, string connector, string target)
+    /// <summary>Paths relative to the PowerShell location, not the process's folder; a path PowerShell cannot resolve is left for the connector to report.</summary>
+    public string ResolvePath(string path)
     {
-        if (!connector.Equals(FileSystemConnector.ConnectorName, StringComparison.OrdinalIgnoreCase)
-            && !connector.Equals(JsonFileConnector.ConnectorName, StringComparison.OrdinalIgnoreCase))
-        {
-            return target;
-        }
-
-        var hash = target.IndexOf('#', StringComparison.Ordinal);
-        var path = hash < 0 ? target : target[..hash];
         try
         {
-            var resolved = sessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-            return hash < 0 ? resolved : resolved + target[hash..];
+            return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
         }
         catch (Exception e) when (e is ItemNotFoundException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSArgumentException or NotSupportedException)
         {
-            // The connector reports the target as unresolvable, with its own words.
-            return target;
+            return path;
         }
+    }
+
+    /// <summary>Recorded script text as a script block of this session, splatted with the parameters it is given.</summary>
+    public ScriptAction Load(string text)
+    {
+        var script = ScriptBlock.Create(text);
+        return new ScriptAction(text, DeclaredParameters(script), parameters =>
+        {
+            var splatted = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, value) in parameters)
+            {
+                splatted[name] = value;
+            }
+
+            return Action(script, splatted, null).Invoke(parameters);
+        });
     }
 
     /// <summary>The user behind a remoting or JEA session ($PSSenderInfo), or null in a local session.</summary>

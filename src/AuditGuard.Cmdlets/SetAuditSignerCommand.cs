@@ -38,10 +38,10 @@ public sealed class SetAuditSignerCommand : AuditGuardCmdlet
             return;
         }
 
-        var ledger = Ledger;
+        var session = Session;
         try
         {
-            ledger.RotateSigner(key);
+            session.RotateSigner(key);
         }
         catch
         {
@@ -51,7 +51,7 @@ public sealed class SetAuditSignerCommand : AuditGuardCmdlet
 
         if (PassThru)
         {
-            WriteObject(Describe(ledger));
+            WriteObject(Describe(session));
         }
     });
 }

@@ -24,11 +24,11 @@ public sealed class SetAuditStoreSettingCommand : AuditGuardCmdlet
         var value = Value is PSObject wrapped ? wrapped.BaseObject : Value;
         if (ShouldProcessStore($"Set store setting {Name} to {value}"))
         {
-            var ledger = Ledger;
-            ledger.ChangeSetting(Name, value);
+            var session = Session;
+            session.ChangeSetting(Name, value);
             if (PassThru)
             {
-                WriteObject(Describe(ledger));
+                WriteObject(Describe(session));
             }
         }
     });

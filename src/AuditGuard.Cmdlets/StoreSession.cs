@@ -1,25 +1,31 @@
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine;
+using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Cmdlets;
 
 /// <summary>
-/// The store each runspace is connected to. Runspaces are independent sessions, so each
-/// keeps its own current store; the module's removal closes them all.
+/// The session each runspace is connected to. Runspaces are independent sessions, so each
+/// keeps its own current store; the module's removal closes them all. The module's state lives
+/// here, in the cmdlet layer: the engine holds none of its own.
 /// </summary>
 internal static class StoreSession
 {
-    private static readonly ConditionalWeakTable<Runspace, AuditLedger> Current = new();
+    private static readonly ConditionalWeakTable<Runspace, GuardSession> Current = new();
 
-    /// <summary>The runspace's current store, connecting to the default store on first use.</summary>
-    public static AuditLedger GetOrConnectDefault(PSCmdlet cmdlet)
+    // One for the process: any runspace may ask whether an operation another one runs is alive.
+    private static readonly ProcessLivenessProbe Liveness = new();
+
+    /// <summary>The runspace's current session, connecting to the default store on first use.</summary>
+    public static GuardSession GetOrConnectDefault(PSCmdlet cmdlet)
     {
-        if (Current.TryGetValue(Runspace.DefaultRunspace, out var ledger))
+        if (Current.TryGetValue(Runspace.DefaultRunspace, out var session))
         {
-            return ledger;
+            return session;
         }
 
         var path = StoreLocation.ResolveDefault(out var isPerUserDefault);
@@ -27,51 +33,53 @@ internal static class StoreSession
         Replace(opened);
         if (opened.IsReadOnly)
         {
-            cmdlet.WriteWarning($"The store '{opened.Store.Path}' is open read-only: {opened.GetSummary().ReadOnlyReason}");
+            cmdlet.WriteWarning($"The store '{opened.Location}' is open read-only: {opened.Describe().ReadOnlyReason}");
         }
 
         return opened;
     }
+
+    /// <summary>The runspace's current session, or null when it has not connected.</summary>
+    public static GuardSession? Peek() => Current.TryGetValue(Runspace.DefaultRunspace, out var session) ? session : null;
 
     /// <summary>
     /// The path of the store a cmdlet would use, without opening (or creating) it, so that
     /// -WhatIf can name its target and leave a missing default store uncreated.
     /// </summary>
     public static string PeekPath(PSCmdlet cmdlet) =>
-        Current.TryGetValue(Runspace.DefaultRunspace, out var ledger)
-            ? ledger.Store.Path
-            : FileSystemPaths.Resolve(cmdlet.SessionState, StoreLocation.ResolveDefault(out _));
+        Peek()?.Location ?? FileSystemPaths.Resolve(cmdlet.SessionState, StoreLocation.ResolveDefault(out _));
 
-    public static AuditLedger Open(string fullPath, bool isPerUserDefault, Engine.Signing.SigningKey? signingKey) =>
-        AuditLedger.Open(fullPath, new LedgerOpenOptions
+    public static GuardSession Open(string fullPath, bool isPerUserDefault, SigningKey? signingKey) =>
+        GuardSession.OpenFile(fullPath, new GuardSessionOptions
         {
-            Store = new StoreOpenOptions { CreateFolder = isPerUserDefault },
+            CreateFolder = isPerUserDefault,
             SigningKey = signingKey,
             Generator = "AuditGuard " + typeof(StoreSession).Assembly.GetName().Version?.ToString(3),
+            Liveness = Liveness,
         });
 
-    /// <summary>Makes <paramref name="ledger"/> the runspace's current store, closing the one it replaces.</summary>
-    public static void Replace(AuditLedger ledger)
+    /// <summary>Makes <paramref name="session"/> the runspace's current one, closing the one it replaces.</summary>
+    public static void Replace(GuardSession session)
     {
         var runspace = Runspace.DefaultRunspace;
-        if (Current.TryGetValue(runspace, out var previous) && !ReferenceEquals(previous, ledger))
+        if (Current.TryGetValue(runspace, out var previous) && !ReferenceEquals(previous, session))
         {
             previous.Dispose();
         }
 
-        Current.AddOrUpdate(runspace, ledger);
+        Current.AddOrUpdate(runspace, session);
     }
 
-    /// <summary>Closes the runspace's store, if any, releasing its files.</summary>
+    /// <summary>Closes the runspace's session, if any, releasing its files.</summary>
     public static bool Close()
     {
         var runspace = Runspace.DefaultRunspace;
-        if (!Current.TryGetValue(runspace, out var ledger))
+        if (!Current.TryGetValue(runspace, out var session))
         {
             return false;
         }
 
-        ledger.Dispose();
+        session.Dispose();
         Current.Remove(runspace);
         return true;
     }

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
 
 namespace AuditGuard.Cmdlets;
 
@@ -32,9 +32,9 @@ public sealed class TestAuditChainCommand : AuditGuardCmdlet
 
     protected override void EndProcessing() => Run(() =>
     {
-        var ledger = Ledger;
-        var progress = new ProgressRecord(1, "Test-AuditChain", $"Verifying {ledger.Store.Path}");
-        var result = ChainVerifier.Verify(ledger, new VerifyOptions
+        var session = Session;
+        var progress = new ProgressRecord(1, "Test-AuditChain", $"Verifying {session.Location}");
+        var result = session.Verify(new VerifyOptions
         {
             FromSequence = FromSequence,
             ToSequence = ToSequence,

@@ -1,5 +1,6 @@
 using AuditGuard.Cmdlets;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Signing;
 

@@ -10,7 +10,7 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         $info.PSObject.TypeNames[0] | Should -Be 'AuditGuard.Cmdlets.AuditStoreInfo'
         $info.Path | Should -Be $path
         $info.StoreId | Should -Not -Be ([guid]::Empty)
-        $info.SchemaVersion | Should -Be 2
+        $info.SchemaVersion | Should -Be 3
         # A new store holds its genesis record, signed by the key it generated beside itself.
         $info.RecordCount | Should -Be 1
         $info.HeadSequence | Should -Be 0
@@ -83,7 +83,7 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         $ids = $jobs | Receive-Job -Wait -AutoRemoveJob
         @($ids).Count | Should -Be 4
         @($ids | Sort-Object -Unique).Count | Should -Be 1
-        (sqlite3 $path 'SELECT count(*) FROM store_meta; SELECT count(*) FROM schema_version;') | Should -Be @('1', '2')
+        (sqlite3 $path 'SELECT count(*) FROM store_meta; SELECT count(*) FROM schema_version;') | Should -Be @('1', '3')
         sqlite3 $path "SELECT count(*) FROM records WHERE type = 'store.created'" | Should -Be '1'
         Connect-AuditStore -Path $path
         Test-AuditChain -Quiet | Should -BeTrue

@@ -60,7 +60,7 @@ Import-Module '$module'
         $result.ExitCode | Should -Be 0 -Because $result.Error
         $result.Output | Should -Contain 'loaded:8.0.34.0'
         $result.Output | Should -Contain 'conflict:FileLoadException'
-        $result.Output | Should -Contain 'store:2'
+        $result.Output | Should -Contain 'store:3'
     }
 
     It 'can be removed and imported again in the same session' {

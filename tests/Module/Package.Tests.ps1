@@ -25,6 +25,6 @@ Import-Module '$installed/AuditGuard'
 (Connect-AuditStore -Path '$store' -PassThru).SchemaVersion
 "@
         $result.ExitCode | Should -Be 0 -Because $result.Error
-        $result.Output | Should -Be @($manifest.ModuleVersion, '2')
+        $result.Output | Should -Be @($manifest.ModuleVersion, '3')
     }
 }

@@ -1,4 +1,5 @@
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Hosting;
 
 namespace AuditGuard.Engine.Connectors;
 
@@ -11,7 +12,7 @@ public static class ActionValidation
         var action = Find(capabilities, context.Action);
         if (context.RollbackScript is not null && !takesRollbackScript)
         {
-            throw OperationErrors.RollbackScriptNotSupported(capabilities.Name, capabilities.RollbackMethod);
+            throw OperationErrors.RollbackScriptNotSupported(capabilities.Name, capabilities.RollbackMethod.ToString());
         }
 
         if (action.TakesScriptBlock && context.Script is null)

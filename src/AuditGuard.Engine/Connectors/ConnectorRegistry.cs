@@ -1,3 +1,6 @@
+using AuditGuard.Engine.Connectors.FileSystem;
+using AuditGuard.Engine.Connectors.JsonFile;
+using AuditGuard.Engine.Connectors.Script;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Connectors;
@@ -15,8 +18,8 @@ public sealed class ConnectorRegistry
         }
     }
 
-    /// <summary>FileSystem, JsonFile and Script.</summary>
-    public static ConnectorRegistry BuiltIn { get; } = new([new FileSystemConnector(), new JsonFileConnector(), new ScriptConnector()]);
+    /// <summary>A registry of the built-in connectors: FileSystem, JsonFile and Script.</summary>
+    public static ConnectorRegistry CreateBuiltIn() => new([new FileSystemConnector(), new JsonFileConnector(), new ScriptConnector()]);
 
     public IEnumerable<IConnector> All => _connectors.Values.OrderBy(c => c.Capabilities.Name, StringComparer.Ordinal);
 

@@ -1,5 +1,6 @@
-using System.Text.Json.Nodes;
-using AuditGuard.Engine.Operations;
+using System.Security.Cryptography;
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Hosting;
 
 namespace AuditGuard.Engine.Connectors;
 
@@ -33,6 +34,18 @@ public enum StateComparison
     Unknown,
 }
 
+/// <summary>
+/// What kind of target a connector takes, so the caller's session knows what to resolve before
+/// the connector sees it: a path (relative to the caller's location), a path followed by
+/// <c>#</c> and a part inside the file, or a plain name.
+/// </summary>
+public enum TargetKind
+{
+    Path,
+    PathAndFragment,
+    Name,
+}
+
 /// <summary>A parameter an action takes in -Parameters.</summary>
 public sealed record ActionParameter(string Name, bool Required, string Description);
 
@@ -49,6 +62,7 @@ public sealed record ConnectorAction(
 public sealed record ConnectorCapabilities(
     string Name,
     string Description,
+    TargetKind TargetKind,
     bool SupportsDryRun,
     PreviewFidelity DryRunFidelity,
     bool SupportsRollback,
@@ -61,14 +75,6 @@ public sealed record ConnectorCapabilities(
 public sealed record RollbackContract(RollbackMethod Method, TimeSpan? Window, string Description)
 {
     public bool Supported => Method != RollbackMethod.None;
-
-    public JsonObject ToJson() => new()
-    {
-        ["method"] = Method.ToString(),
-        ["supported"] = Supported,
-        ["window"] = Window?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-        ["description"] = Description,
-    };
 }
 
 /// <summary>
@@ -83,17 +89,17 @@ public sealed record TargetIdentity(string Canonical, IReadOnlyDictionary<string
 /// <see cref="Payload"/>) is what the ledger binds; the payload is stored as a blob so it can
 /// be restored, or erased later without breaking the chain.
 /// </summary>
-public sealed record StateSnapshot(bool Exists, string Digest, byte[] Payload, string Summary);
+public sealed record StateSnapshot(bool Exists, string Digest, byte[] Payload, string Summary)
+{
+    /// <summary>The digest of a payload: lowercase hex SHA-256.</summary>
+    public static string DigestOf(byte[] payload) => Hex.Lower(SHA256.HashData(payload));
+
+    /// <summary>Whether the payload is the one the digest names: a snapshot read back from a store is checked before it is trusted.</summary>
+    public bool IsIntact => string.Equals(DigestOf(Payload), Digest, StringComparison.Ordinal);
+}
 
 /// <summary>A dry run's picture of the change: its fidelity, a summary, and, where exact, the predicted after-state.</summary>
 public sealed record ChangePreview(PreviewFidelity Fidelity, string Summary, StateSnapshot? PredictedAfter, string? Diff);
-
-/// <summary>
-/// A script block as the engine sees it: its text (recorded by digest), the parameters it
-/// declares, and a way to run it in the caller's session. The cmdlet layer supplies it; the
-/// engine never touches PowerShell itself.
-/// </summary>
-public sealed record ScriptAction(string Text, IReadOnlyCollection<string>? DeclaredParameters, Func<IReadOnlyDictionary<string, object?>, IReadOnlyList<object?>> Invoke);
 
 /// <summary>Everything a connector is asked to work on for one operation.</summary>
 public sealed record OperationContext(
@@ -102,3 +108,10 @@ public sealed record OperationContext(
     IReadOnlyDictionary<string, object?> Parameters,
     ScriptAction? Script,
     ScriptAction? RollbackScript);
+
+/// <summary>
+/// What undoing one operation works from: the operation as it ran, the before-state to put back
+/// (read back from the store and checked against its digest), the after-state recorded when it
+/// ran, and whether drift was overridden (<see cref="Force"/>).
+/// </summary>
+public sealed record RollbackContext(OperationContext Original, StateSnapshot Before, StateSnapshot? After, bool Force);

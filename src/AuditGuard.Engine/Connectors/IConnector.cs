@@ -1,14 +1,20 @@
 namespace AuditGuard.Engine.Connectors;
 
 /// <summary>
-/// A connector knows one kind of target. The operation runner calls its verbs in a fixed
-/// order, the same for a dry run and a real run except that a dry run stops before
-/// <see cref="Apply"/>: ResolveTarget, Validate, Capture, Preview, Contract; then Apply,
-/// Capture (after) and Verify. Errors are <see cref="Errors.AuditGuardException"/>s with
-/// the ErrorIds of <see cref="Errors.OperationErrors"/>.
+/// The connector contract, version 1 (frozen: a later version is a new interface beside it).
+/// A connector knows one kind of target and never writes evidence: the operation runner calls
+/// its verbs and records what they return. A dry run and a real run call the same verbs in the
+/// same order, except that a dry run stops before <see cref="Apply"/>: ResolveTarget, Validate,
+/// Capture, Preview, Contract; then Apply, Capture (after) and Verify. Undo calls
+/// PreviewRollback then Rollback (or PreviewCompensation then Compensate for an irreversible
+/// action). Every refusal is an <see cref="Errors.AuditGuardException"/> with an ErrorId of
+/// <see cref="Errors.ErrorIds"/>.
 /// </summary>
 public interface IConnector
 {
+    /// <summary>The version of this contract.</summary>
+    public const int ContractVersion = 1;
+
     ConnectorCapabilities Capabilities { get; }
 
     /// <summary>The canonical identity of <paramref name="target"/>; throws OperationTargetUnresolvable when there is none.</summary>
@@ -41,6 +47,20 @@ public interface IConnector
     /// </summary>
     StateComparison Compare(OperationContext context, StateSnapshot before);
 
-    /// <summary>Puts <paramref name="snapshot"/> back (snapshot restore); throws when the contract does not allow it.</summary>
-    void Restore(TargetIdentity target, StateSnapshot snapshot);
+    /// <summary>
+    /// What undoing the operation would write back, without writing it. Refuses as
+    /// <see cref="Rollback"/> does: OperationRollbackNotSupported, OperationSnapshotInvalid, and
+    /// OperationTargetDrifted when the target no longer matches the recorded after-state
+    /// (unless forced).
+    /// </summary>
+    ChangePreview PreviewRollback(RollbackContext context);
+
+    /// <summary>Puts the recorded before-state back, after the same checks as <see cref="PreviewRollback"/>.</summary>
+    void Rollback(RollbackContext context);
+
+    /// <summary>What compensating an irreversible action would do; OperationCompensationNotSupported when the connector offers none.</summary>
+    ChangePreview PreviewCompensation(RollbackContext context);
+
+    /// <summary>Runs the compensating action for an irreversible one, after the same checks as <see cref="PreviewCompensation"/>.</summary>
+    void Compensate(RollbackContext context);
 }

@@ -4,50 +4,54 @@ namespace AuditGuard.Engine.Errors;
 public static class LedgerErrors
 {
     public static AuditGuardException SignerKeyUnavailable(string path, string reason) => new(
-        "SignerKeyUnavailable", ErrorKind.ResourceUnavailable,
+        ErrorIds.SignerKeyUnavailable, ErrorKind.ResourceUnavailable,
         $"The store '{path}' is open read-only: {reason} Reading and verification work; to append, connect with the store's signing certificate (-SigningCertificate, -SigningCertificatePath or -SigningCertificateThumbprint).", path);
 
     public static AuditGuardException SignerNotRegistered(string path, string subject, string fingerprint) => new(
-        "SignerNotRegistered", ErrorKind.SecurityError,
+        ErrorIds.SignerNotRegistered, ErrorKind.SecurityError,
         $"The certificate '{subject}' (SHA-256 {fingerprint}) is not a registered signer of the store '{path}'. Connect with the store's current signer, or rotate to this certificate with Set-AuditSigner while connected with the current one.", fingerprint);
 
     public static AuditGuardException SignerAlreadyRegistered(string fingerprint) => new(
-        "SignerAlreadyRegistered", ErrorKind.InvalidArgument,
+        ErrorIds.SignerAlreadyRegistered, ErrorKind.InvalidArgument,
         $"The certificate with SHA-256 {fingerprint} is already the store's signer; rotation needs a different certificate.", fingerprint);
 
     public static AuditGuardException RecordNotFound(long sequence) => new(
-        "AuditRecordNotFound", ErrorKind.ObjectNotFound,
+        ErrorIds.AuditRecordNotFound, ErrorKind.ObjectNotFound,
         $"The store has no record with sequence {sequence}. Get-AuditStore shows the head sequence.", sequence);
 
     public static AuditGuardException CheckpointNotFound(string path) => new(
-        "AuditCheckpointNotFound", ErrorKind.ObjectNotFound,
+        ErrorIds.AuditCheckpointNotFound, ErrorKind.ObjectNotFound,
         $"The store '{path}' has no checkpoint yet. Write one with New-AuditCheckpoint first.", path);
 
     public static AuditGuardException WitnessUnreadable(string path, string reason, Exception? inner = null) => new(
-        "AuditWitnessUnreadable", ErrorKind.InvalidData,
+        ErrorIds.AuditWitnessUnreadable, ErrorKind.InvalidData,
         $"The witness '{path}' cannot be used: {reason} A witness is the JSON file and its '.p7s' signature written by Export-AuditCheckpoint.", path, inner);
 
     public static AuditGuardException ExportTargetExists(string path) => new(
-        "AuditExportTargetExists", ErrorKind.InvalidArgument,
+        ErrorIds.AuditExportTargetExists, ErrorKind.InvalidArgument,
         $"'{path}' already exists. AuditGuard does not overwrite evidence unless asked: choose another path, or add -Force to replace it.", path);
 
     public static AuditGuardException ExportFailed(string path, Exception inner) => new(
-        "AuditExportFailed", ErrorKind.WriteError,
+        ErrorIds.AuditExportFailed, ErrorKind.WriteError,
         $"'{path}' could not be written ({inner.Message}). Check that the folder exists and is writable.", path, inner);
 
     public static AuditGuardException RecordFilterConflict() => new(
-        "AuditRecordFilterConflict", ErrorKind.InvalidArgument,
+        ErrorIds.AuditRecordFilterConflict, ErrorKind.InvalidArgument,
         "-First and -Last cannot be used together: use one, or pipe the records to Select-Object.");
 
     public static AuditGuardException SettingUnknown(string name, IEnumerable<string> known) => new(
-        "AuditStoreSettingUnknown", ErrorKind.InvalidArgument,
+        ErrorIds.AuditStoreSettingUnknown, ErrorKind.InvalidArgument,
         $"'{name}' is not a store setting. Known settings: {string.Join(", ", known)}.", name);
 
     public static AuditGuardException SettingInvalid(string name, object? value, string rule) => new(
-        "AuditStoreSettingInvalid", ErrorKind.InvalidArgument,
+        ErrorIds.AuditStoreSettingInvalid, ErrorKind.InvalidArgument,
         $"'{value}' is not a valid value for the store setting {name}: {rule}", value);
 
-    public static AuditGuardException StoreUnreadable(string path, Exception inner) => new(
-        "AuditStoreUnreadable", ErrorKind.ReadError,
-        $"The store '{path}' could not be read ({inner.Message}). Keep the file for investigation.", path, inner);
+    public static AuditGuardException RecordInvalid(string type, string reason) => new(
+        ErrorIds.AuditRecordInvalid, ErrorKind.InvalidArgument,
+        $"A '{type}' record cannot be written: {reason} Nothing was written.", type);
+
+    public static AuditGuardException RecordNotStored(string path, long sequence, string reason) => new(
+        ErrorIds.AuditRecordNotStored, ErrorKind.WriteError,
+        $"Record {sequence} was not stored in '{path}': {reason} The append was rolled back. Run Test-AuditChain, and check the store's file for changes made outside AuditGuard.", sequence);
 }

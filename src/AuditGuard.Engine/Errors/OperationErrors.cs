@@ -4,72 +4,96 @@ namespace AuditGuard.Engine.Errors;
 public static class OperationErrors
 {
     public static AuditGuardException ConnectorNotFound(string name, IEnumerable<string> known) => new(
-        "ConnectorNotFound", ErrorKind.ObjectNotFound,
+        ErrorIds.ConnectorNotFound, ErrorKind.ObjectNotFound,
         $"There is no connector named '{name}'. Available connectors: {string.Join(", ", known)} (Get-GuardConnector lists them with their actions).", name);
 
     public static AuditGuardException ActionNotFound(string connector, string action, IEnumerable<string> known) => new(
-        "ConnectorActionNotFound", ErrorKind.InvalidArgument,
+        ErrorIds.ConnectorActionNotFound, ErrorKind.InvalidArgument,
         $"The {connector} connector has no action '{action}'. Its actions: {string.Join(", ", known)}.", action);
 
     public static AuditGuardException ActionRequired(string connector, IEnumerable<string> known) => new(
-        "ConnectorActionRequired", ErrorKind.InvalidArgument,
+        ErrorIds.ConnectorActionRequired, ErrorKind.InvalidArgument,
         $"Say which {connector} action to run with -Action: {string.Join(", ", known)}.", connector);
 
     public static AuditGuardException TargetUnresolvable(string connector, string target, string reason) => new(
-        "OperationTargetUnresolvable", ErrorKind.InvalidArgument,
+        ErrorIds.OperationTargetUnresolvable, ErrorKind.InvalidArgument,
         $"The {connector} connector cannot resolve the target '{target}': {reason}", target);
 
     public static AuditGuardException ParameterMissing(string action, string name) => new(
-        "OperationParameterMissing", ErrorKind.InvalidArgument,
+        ErrorIds.OperationParameterMissing, ErrorKind.InvalidArgument,
         $"The {action} action needs -Parameters @{{ {name} = ... }}.", name);
 
     public static AuditGuardException ParameterUnexpected(string action, string name, IEnumerable<string> accepted) => new(
-        "OperationParameterUnexpected", ErrorKind.InvalidArgument,
+        ErrorIds.OperationParameterUnexpected, ErrorKind.InvalidArgument,
         $"The {action} action does not take a '{name}' parameter. It takes: {Listed(accepted)}.", name);
 
     public static AuditGuardException ScriptBlockConflict(string connector, string action) => new(
-        "OperationScriptBlockConflict", ErrorKind.InvalidArgument,
+        ErrorIds.OperationScriptBlockConflict, ErrorKind.InvalidArgument,
         $"The {connector} {action} action is declarative and takes no -ScriptBlock. Use the action's -Parameters, or an action that runs a script block (Invoke).", action);
 
-    public static AuditGuardException RollbackScriptNotSupported(string connector, Connectors.RollbackMethod method) => new(
-        "OperationRollbackScriptNotSupported", ErrorKind.InvalidArgument,
+    public static AuditGuardException RollbackScriptNotSupported(string connector, string method) => new(
+        ErrorIds.OperationRollbackScriptNotSupported, ErrorKind.InvalidArgument,
         $"The {connector} connector undoes its changes by {method}; it takes no -RollbackScript. Only the Script connector runs one.", connector);
 
     public static AuditGuardException ScriptBlockMissing(string connector, string action) => new(
-        "OperationScriptBlockMissing", ErrorKind.InvalidArgument,
+        ErrorIds.OperationScriptBlockMissing, ErrorKind.InvalidArgument,
         $"The {connector} {action} action runs a script block: give one with -ScriptBlock.", action);
 
     public static AuditGuardException ValueInvalid(string action, string name, string reason) => new(
-        "OperationParameterInvalid", ErrorKind.InvalidArgument,
+        ErrorIds.OperationParameterInvalid, ErrorKind.InvalidArgument,
         $"The {action} action's '{name}' parameter is not usable: {reason}", name);
 
     public static AuditGuardException TargetDrifted(string target, string reason) => new(
-        "OperationTargetDrifted", ErrorKind.InvalidOperation,
+        ErrorIds.OperationTargetDrifted, ErrorKind.InvalidOperation,
         $"The target '{target}' changed after its state was captured ({reason}); nothing was changed. Run the operation again to plan against its current state.", target);
 
+    public static AuditGuardException RollbackDrifted(string target, string reason) => new(
+        ErrorIds.OperationTargetDrifted, ErrorKind.InvalidOperation,
+        $"The target '{target}' changed since the operation ran ({reason}); nothing was restored, so that later change is kept. Look at the target, then undo with -Force to overwrite it anyway.", target);
+
     public static AuditGuardException TargetTooLarge(string target, long bytes, long limit) => new(
-        "OperationTargetTooLarge", ErrorKind.InvalidArgument,
+        ErrorIds.OperationTargetTooLarge, ErrorKind.InvalidArgument,
         $"The target '{target}' holds {bytes} bytes, more than the snapshot bound of {limit} bytes, so it could not be restored. Guard a smaller target.", target);
 
-    public static AuditGuardException RestoreNotSupported(string connector) => new(
-        "OperationRollbackNotSupported", ErrorKind.InvalidOperation,
-        $"The {connector} connector cannot restore a snapshot for this target.", connector);
+    public static AuditGuardException RollbackNotSupported(string connector, string reason) => new(
+        ErrorIds.OperationRollbackNotSupported, ErrorKind.InvalidOperation,
+        $"The {connector} connector cannot undo this operation: {reason}", connector);
 
     public static AuditGuardException OperationNotFound(Guid operationId) => new(
-        "OperationNotFound", ErrorKind.ObjectNotFound,
+        ErrorIds.OperationNotFound, ErrorKind.ObjectNotFound,
         $"The store has no operation {operationId}. Get-Operation lists the operations it holds.", operationId);
 
     public static AuditGuardException NotOrphaned(Guid operationId, string state) => new(
-        "OperationNotOrphaned", ErrorKind.InvalidOperation,
+        ErrorIds.OperationNotOrphaned, ErrorKind.InvalidOperation,
         $"Operation {operationId} is {state}, not an orphan: only an operation left Executing by a process that is gone can be repaired.", operationId);
 
     public static AuditGuardException IntentNotRecorded(Exception inner) => new(
-        "OperationIntentNotRecorded", ErrorKind.WriteError,
+        ErrorIds.OperationIntentNotRecorded, ErrorKind.WriteError,
         $"The operation's intent could not be recorded ({inner.Message}), so nothing was changed: AuditGuard never acts before its evidence is durable.", null, inner);
 
     public static AuditGuardException SnapshotInvalid(string connector, string target, string reason) => new(
-        "OperationSnapshotInvalid", ErrorKind.InvalidData,
+        ErrorIds.OperationSnapshotInvalid, ErrorKind.InvalidData,
         $"The {connector} connector cannot restore '{target}' from this snapshot: {reason} Nothing was changed.", target);
+
+    public static AuditGuardException CompensationNotSupported(string connector, string action) => new(
+        ErrorIds.OperationCompensationNotSupported, ErrorKind.InvalidOperation,
+        $"The {connector} connector offers no compensation for its {action} action: the action can be rolled back instead, or not undone at all (Get-GuardConnector shows its contract).", action);
+
+    public static AuditGuardException NotExecutable(Guid operationId, string reason) => new(
+        ErrorIds.OperationNotExecutable, ErrorKind.InvalidOperation,
+        $"Operation {operationId} cannot run: {reason}", operationId);
+
+    public static AuditGuardException TransitionIllegal(string operationId, string from, string to) => new(
+        ErrorIds.OperationTransitionIllegal, ErrorKind.InvalidOperation,
+        $"Operation {operationId} cannot move from {from} to {to}; nothing was recorded. Get-Operation shows where it stands now.", operationId);
+
+    public static AuditGuardException RecordMalformed(long sequence, string reason) => new(
+        ErrorIds.OperationRecordMalformed, ErrorKind.InvalidData,
+        $"Record {sequence} is not a readable operation record ({reason}). Run Test-AuditChain to see what else is wrong with the store.", sequence);
+
+    public static AuditGuardException ScriptNotRunnable(string reason) => new(
+        ErrorIds.OperationScriptNotRunnable, ErrorKind.InvalidOperation,
+        $"A recorded script cannot be run here: {reason}");
 
     private static string Listed(IEnumerable<string> names)
     {

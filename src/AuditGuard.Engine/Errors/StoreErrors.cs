@@ -4,50 +4,70 @@ namespace AuditGuard.Engine.Errors;
 public static class StoreErrors
 {
     public static AuditGuardException PathInvalid(string path, string reason) => new(
-        "AuditStorePathInvalid", ErrorKind.InvalidArgument,
+        ErrorIds.AuditStorePathInvalid, ErrorKind.InvalidArgument,
         $"'{path}' is not a usable store path: {reason}", path);
 
     public static AuditGuardException PathIsFolder(string path) => new(
-        "AuditStorePathIsFolder", ErrorKind.InvalidArgument,
+        ErrorIds.AuditStorePathIsFolder, ErrorKind.InvalidArgument,
         $"'{path}' is a folder. Give the path of the store's database file, for example '{Path.Combine(path, "audit.db")}'.", path);
 
     public static AuditGuardException FolderNotFound(string path, string folder) => new(
-        "AuditStoreFolderNotFound", ErrorKind.ObjectNotFound,
+        ErrorIds.AuditStoreFolderNotFound, ErrorKind.ObjectNotFound,
         $"The folder '{folder}' for the store '{path}' does not exist. Create it first, or choose a path in an existing folder.", path);
 
     public static AuditGuardException FolderNotWritable(string path, string folder, Exception inner) => new(
-        "AuditStoreFolderNotWritable", ErrorKind.PermissionDenied,
+        ErrorIds.AuditStoreFolderNotWritable, ErrorKind.PermissionDenied,
         $"Cannot create the store '{path}': the folder '{folder}' is not writable ({inner.Message}). Choose a folder you can write to.", path, inner);
 
     public static AuditGuardException NotWritable(string path, Exception inner) => new(
-        "AuditStoreNotWritable", ErrorKind.PermissionDenied,
+        ErrorIds.AuditStoreNotWritable, ErrorKind.PermissionDenied,
         $"The store '{path}' cannot be opened for writing ({inner.Message}). Check the permissions of the file, its folder and its -wal and -shm companions.", path, inner);
 
     public static AuditGuardException NotADatabase(string path, Exception? inner = null) => new(
-        "AuditStoreNotADatabase", ErrorKind.InvalidData,
+        ErrorIds.AuditStoreNotADatabase, ErrorKind.InvalidData,
         $"'{path}' exists but is not a SQLite database. Choose another path; AuditGuard never overwrites an existing file.", path, inner);
 
     public static AuditGuardException ForeignDatabase(string path) => new(
-        "AuditStoreForeignDatabase", ErrorKind.InvalidData,
+        ErrorIds.AuditStoreForeignDatabase, ErrorKind.InvalidData,
         $"'{path}' is a SQLite database that another application created, not an AuditGuard store. Choose another path; AuditGuard never takes over an existing database.", path);
 
     public static AuditGuardException SchemaTooNew(string path, int found, int supported) => new(
-        "AuditStoreSchemaTooNew", ErrorKind.InvalidOperation,
+        ErrorIds.AuditStoreSchemaTooNew, ErrorKind.InvalidOperation,
         $"The store '{path}' has schema version {found}, but this AuditGuard understands up to version {supported}. Update the AuditGuard module to open it.", path);
 
     public static AuditGuardException Corrupt(string path, Exception inner) => new(
-        "AuditStoreCorrupt", ErrorKind.InvalidData,
+        ErrorIds.AuditStoreCorrupt, ErrorKind.InvalidData,
         $"The store '{path}' is damaged at the SQLite level ({inner.Message}). Keep the file for investigation and restore the store from a copy.", path, inner);
 
     public static AuditGuardException Busy(string path, TimeSpan waited) => new(
-        "AuditStoreBusy", ErrorKind.ResourceBusy,
+        ErrorIds.AuditStoreBusy, ErrorKind.ResourceBusy,
         $"The store '{path}' stayed locked by another connection for {waited.TotalSeconds:0.#} s. Retry later, or find the process that holds it open in a long transaction.", path);
 
     public static AuditGuardException OnNetworkFileSystem(string path, string fileSystem) => new(
-        "AuditStoreOnNetworkFileSystem", ErrorKind.InvalidOperation,
+        ErrorIds.AuditStoreOnNetworkFileSystem, ErrorKind.InvalidOperation,
         $"The store '{path}' is on a network file system ({fileSystem}), where SQLite's locking is unreliable and the ledger could fork. Put the store on a local disk.", path);
 
     public static AuditGuardException OpenFailed(string path, Exception inner) => new(
-        "AuditStoreOpenFailed", ErrorKind.OpenError,
+        ErrorIds.AuditStoreOpenFailed, ErrorKind.OpenError,
         $"The store '{path}' could not be opened: {inner.Message}", path, inner);
+
+    public static AuditGuardException Unreadable(string path, Exception inner) => new(
+        ErrorIds.AuditStoreUnreadable, ErrorKind.ReadError,
+        $"The store '{path}' could not be read ({inner.Message}). Keep the file for investigation.", path, inner);
+
+    public static AuditGuardException WriteFailed(string path, Exception inner) => new(
+        ErrorIds.AuditStoreWriteFailed, ErrorKind.WriteError,
+        $"The store '{path}' could not be written ({inner.Message}); nothing of this write was stored. Check the disk and the file's permissions.", path, inner);
+
+    public static AuditGuardException Full(string path, Exception inner) => new(
+        ErrorIds.AuditStoreFull, ErrorKind.WriteError,
+        $"The store '{path}' could not be written because its disk is full ({inner.Message}); nothing of this write was stored. Free space on the disk, then retry.", path, inner);
+
+    public static AuditGuardException Conflict(string path, string reason, Exception? inner = null) => new(
+        ErrorIds.AuditStoreConflict, ErrorKind.InvalidOperation,
+        $"The store '{path}' refused the write: {reason} Nothing of this write was stored.", path, inner);
+
+    public static AuditGuardException Closed(string path) => new(
+        ErrorIds.AuditStoreClosed, ErrorKind.InvalidOperation,
+        $"The store '{path}' was closed. Connect to it again with Connect-AuditStore.", path);
 }

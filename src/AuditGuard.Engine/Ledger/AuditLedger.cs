@@ -4,25 +4,24 @@ using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace AuditGuard.Engine.Ledger;
 
 /// <summary>
-/// The append-only, hash-chained, signed ledger of one store. Appends from any number of
-/// threads share transactions (group commit); appends from other processes serialise on
-/// SQLite's write lock. The signers and settings in force are folded from the chain and
-/// refreshed whenever another session changed them.
+/// The append-only, hash-chained, signed ledger over one record store. Appends from any number
+/// of threads share transactions (group commit); appends from other processes serialise on the
+/// store's write lock. The signers and settings in force are folded from the chain and
+/// refreshed whenever another session changed them. Tables derived from the chain are
+/// plugged in as projections and kept in step inside each append's transaction.
 /// </summary>
 public sealed class AuditLedger : IDisposable
 {
-    /// <summary>Tables derived from the chain, updated in each append's transaction and checked by the verifier.</summary>
-    internal static readonly ILedgerIndex[] Indexes = [new Operations.OperationIndex()];
-
-    private readonly AuditStore _store;
+    private readonly IRecordStore _store;
     private readonly TimeProvider _clock;
+    private readonly IReadOnlyList<IProjection> _projections;
     private readonly object _queueGate = new();
 
     // Guards the folded state (signers, settings, what was last folded), which a commit uses
@@ -39,39 +38,55 @@ public sealed class AuditLedger : IDisposable
     private long? _stateSequence;
     private long? _committedHead;
 
-    private AuditLedger(AuditStore store)
+    private AuditLedger(IRecordStore store, LedgerOpenOptions options)
     {
         _store = store;
-        _clock = store.Options.Clock;
+        _clock = options.Clock;
+        _projections = options.Projections;
+        KeyFiles = options.KeyFiles;
     }
 
-    public AuditStore Store => _store;
+    public Guid StoreId => _store.StoreId;
+
+    /// <summary>Where the store is (its path, for a store in a file).</summary>
+    public string Location => _store.Location;
+
+    public LocalKeyFiles KeyFiles { get; }
 
     public bool IsReadOnly => _key is null;
+
+    /// <summary>Why the ledger cannot append, or null when it can.</summary>
+    public string? ReadOnlyReason => _readOnlyReason;
 
     /// <summary>The store's secret (HMAC) key, or null when it is not available here.</summary>
     internal byte[]? SecretKey { get; private set; }
 
-    public static string SignerKeyPath(string databasePath) => databasePath + ".signer.pfx";
-
-    public static string SecretKeyPath(string databasePath) => databasePath + ".secret.key";
-
-    /// <summary>Opens (creating when new) the store at <paramref name="path"/> and its ledger.</summary>
-    public static AuditLedger Open(string path, LedgerOpenOptions? options = null)
+    /// <summary>
+    /// Opens the ledger of <paramref name="store"/>, writing its genesis record when the store is
+    /// new. The ledger owns the store (and the signing key in the options) from here on, also
+    /// when opening fails.
+    /// </summary>
+    public static AuditLedger Open(IRecordStore store, LedgerOpenOptions options)
     {
-        options ??= new LedgerOpenOptions();
-        AuditStore? store = null;
+        AuditLedger? ledger = null;
         try
         {
-            store = AuditStore.Open(path, options.Store);
-            var ledger = new AuditLedger(store);
+            ledger = new AuditLedger(store, options);
             ledger.Initialise(options);
             return ledger;
         }
         catch
         {
-            store?.Dispose();
             options.SigningKey?.Dispose();
+            if (ledger is null)
+            {
+                store.Dispose();
+            }
+            else
+            {
+                ledger.Dispose();
+            }
+
             throw;
         }
     }
@@ -87,7 +102,7 @@ public sealed class AuditLedger : IDisposable
             RecordBody.Validate(draft);
             if (RecordTypes.IsReserved(draft.Type))
             {
-                throw new ArgumentException($"'{draft.Type}' records are written by the ledger itself.", nameof(drafts));
+                throw LedgerErrors.RecordInvalid(draft.Type, "records of this type are written by the ledger itself.");
             }
         }
 
@@ -127,17 +142,44 @@ public sealed class AuditLedger : IDisposable
         return Commit(new PendingAppend([draft], newKey))[0];
     }
 
+    /// <summary>One consistent read view of the store.</summary>
+    public IRecordSnapshot OpenSnapshot() => _store.OpenSnapshot();
+
+    /// <summary>Streams the records <paramref name="filter"/> selects, oldest first, from one snapshot.</summary>
+    public IEnumerable<RecordRow> ReadRecords(RecordFilter filter)
+    {
+        using var snapshot = _store.OpenSnapshot();
+        foreach (var row in snapshot.ReadRecords(filter))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>A payload bound into the chain by its SHA-256 (lowercase hex); null when it was erased or never stored.</summary>
+    public byte[]? ReadBlob(string digest)
+    {
+        using var snapshot = _store.OpenSnapshot();
+        return snapshot.ReadBlob(Convert.FromHexString(digest));
+    }
+
     /// <summary>The newest checkpoint record, or null when the store has none.</summary>
     public RecordRow? LatestCheckpoint() =>
-        _store.ReadRecords(new RecordFilter { Types = [RecordTypes.Checkpoint], Last = 1 }).FirstOrDefault();
+        ReadRecords(new RecordFilter { Types = [RecordTypes.Checkpoint], Last = 1 }).FirstOrDefault();
+
+    /// <summary>Verifies the chain and its derived tables, from one snapshot.</summary>
+    public ChainVerificationResult Verify(VerifyOptions options)
+    {
+        using var snapshot = _store.OpenSnapshot();
+        return ChainVerifier.Verify(new SnapshotChainSource(snapshot, _projections), options);
+    }
 
     public LedgerSummary GetSummary()
     {
         lock (_stateGate)
         {
-            using var reader = _store.OpenReader();
-            RefreshState(reader, null);
-            return new LedgerSummary(_store.GetSummary(), _key?.Certificate, _key?.Fingerprint, IsReadOnly, _readOnlyReason, _settings.Current);
+            using var snapshot = _store.OpenSnapshot();
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            return new LedgerSummary(snapshot.GetSummary(), _key?.Certificate, _key?.Fingerprint, IsReadOnly, _readOnlyReason, _settings.Current);
         }
     }
 
@@ -149,8 +191,8 @@ public sealed class AuditLedger : IDisposable
             if (_signers.Find(fingerprint) is null)
             {
                 // Another session may have registered it since this one last looked.
-                using var reader = _store.OpenReader();
-                RefreshState(reader, null);
+                using var snapshot = _store.OpenSnapshot();
+                RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
             }
 
             return _signers.Find(fingerprint)?.Certificate;
@@ -165,9 +207,13 @@ public sealed class AuditLedger : IDisposable
 
     private void Initialise(LedgerOpenOptions options)
     {
-        using (var reader = _store.OpenReader())
+        using (var snapshot = _store.OpenSnapshot())
         {
-            RefreshState(reader, null);
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            if (_projections.Any(p => snapshot.ProjectionDefinition(p.Table.Name) != p.Table.Definition))
+            {
+                _store.Append(BuildMissingProjections);
+            }
         }
 
         if (_signers.IsEmpty)
@@ -175,19 +221,19 @@ public sealed class AuditLedger : IDisposable
             CreateGenesis(options);
         }
 
-        SecretKey = TryLoadKeyFile(() => LocalSecretKey.TryLoad(SecretKeyPath(_store.Path)), out _);
+        SecretKey = TryLoadKeyFile(() => LocalSecretKey.TryLoad(KeyFiles.SecretKeyPath), out _);
         if (options.SigningKey is { } provided)
         {
             if (!_signers.IsActive(provided.Fingerprint))
             {
-                throw LedgerErrors.SignerNotRegistered(_store.Path, provided.Certificate.Subject, provided.Fingerprint);
+                throw LedgerErrors.SignerNotRegistered(Location, provided.Certificate.Subject, provided.Fingerprint);
             }
 
             _key = provided;
             return;
         }
 
-        var local = TryLoadKeyFile(() => LocalSigningKey.TryLoad(SignerKeyPath(_store.Path), _clock), out var unusable);
+        var local = TryLoadKeyFile(() => LocalSigningKey.TryLoad(KeyFiles.SignerKeyPath, _clock), out var unusable);
         if (local is not null && _signers.IsActive(local.Fingerprint))
         {
             _key = local;
@@ -196,8 +242,40 @@ public sealed class AuditLedger : IDisposable
 
         local?.Dispose();
         _readOnlyReason = unusable is not null ? $"its key file cannot be used: {unusable.Message}"
-            : local is null ? $"its signing key is not here (no '{SignerKeyPath(_store.Path)}' and no certificate given)."
+            : local is null ? $"its signing key is not here (no '{KeyFiles.SignerKeyPath}' and no certificate given)."
             : "the store's own key beside the database is no longer a registered signer (it was rotated or revoked).";
+    }
+
+    /// <summary>
+    /// Makes each derived table the store lacks (or made from another declaration) and fills it
+    /// from the chain, in one transaction, so no reader ever sees it half-built.
+    /// </summary>
+    private int BuildMissingProjections(IAppendTransaction transaction)
+    {
+        foreach (var projection in _projections)
+        {
+            if (!transaction.EnsureProjection(projection.Table))
+            {
+                continue;
+            }
+
+            foreach (var row in transaction.ReadRecords(new RecordFilter { Types = projection.RecordTypes }))
+            {
+                try
+                {
+                    if (projection.Derive(row, key => transaction.FindProjectionRow(projection.Table, key), rebuilding: true) is { } change)
+                    {
+                        transaction.Apply(change);
+                    }
+                }
+                catch (AuditGuardException)
+                {
+                    // A record the table cannot hold is left out; verification reports the difference.
+                }
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>A damaged or unreadable key file makes the store read-only; reading and verification must still work.</summary>
@@ -218,10 +296,10 @@ public sealed class AuditLedger : IDisposable
 
     private void CreateGenesis(LedgerOpenOptions options)
     {
-        var pfx = SignerKeyPath(_store.Path);
+        var pfx = KeyFiles.SignerKeyPath;
         var generated = options.SigningKey is null;
         var key = options.SigningKey ?? LocalSigningKey.TryLoad(pfx, _clock) ?? CreateLocalKey(pfx);
-        LocalSecretKey.LoadOrCreate(SecretKeyPath(_store.Path));
+        LocalSecretKey.LoadOrCreate(KeyFiles.SecretKeyPath);
         var draft = new RecordDraft(RecordTypes.StoreCreated, new JsonObject
         {
             ["certificate"] = Convert.ToBase64String(key.Certificate.RawData),
@@ -233,16 +311,16 @@ public sealed class AuditLedger : IDisposable
 
         try
         {
-            _store.Write(writer =>
+            _store.Append(transaction =>
             {
                 // Another process may have created the genesis since this one looked.
-                if (writer.ReadHead() is null)
+                if (transaction.ReadHead() is null)
                 {
-                    (long, byte[])? head = null;
-                    Insert(writer, key, draft, ref head);
+                    RecordHead? head = null;
+                    Insert(transaction, key, draft, ref head);
                 }
 
-                RefreshState(writer.Connection, null);
+                RefreshState(transaction.LastSequenceOfTypes, transaction.ReadRecords);
                 return 0;
             });
         }
@@ -261,7 +339,7 @@ public sealed class AuditLedger : IDisposable
         {
             return LocalSigningKey.Create(pfx, _store.StoreId, _clock);
         }
-        catch (AuditGuardException e) when (e.ErrorId == "SigningCertificateFileExists")
+        catch (AuditGuardException e) when (e.ErrorId == ErrorIds.SigningCertificateFileExists)
         {
             // A process racing to create the same store wrote the key first: use it.
             return LocalSigningKey.TryLoad(pfx, _clock)!;
@@ -319,16 +397,16 @@ public sealed class AuditLedger : IDisposable
         List<IReadOnlyList<RecordRow>> results;
         try
         {
-            results = _store.Write(writer =>
+            results = _store.Append(transaction =>
             {
                 lock (_stateGate)
                 {
-                    var head = writer.ReadHead();
+                    var head = transaction.ReadHead();
                     // Unless another session appended since this one's last commit, the signers
                     // and settings folded here are still current.
                     if (head?.Sequence != _committedHead)
                     {
-                        RefreshState(writer.Connection, null);
+                        RefreshState(transaction.LastSequenceOfTypes, transaction.ReadRecords);
                     }
 
                     var key = _key;
@@ -339,11 +417,11 @@ public sealed class AuditLedger : IDisposable
                         foreach (var draft in pending.Drafts)
                         {
                             EnsureCanSign(key);
-                            var row = Insert(writer, key!, Resolve(draft, head), ref head);
+                            var row = Insert(transaction, key!, Resolve(draft, head), ref head);
                             rows.Add(row);
                             if (row.Type != RecordTypes.Checkpoint && (row.Sequence + 1) % _settings.CheckpointIntervalValue == 0)
                             {
-                                Insert(writer, key!, Resolve(CheckpointDraft(), head), ref head);
+                                Insert(transaction, key!, Resolve(CheckpointDraft(), head), ref head);
                             }
                         }
 
@@ -386,7 +464,7 @@ public sealed class AuditLedger : IDisposable
     }
 
     /// <summary>A checkpoint's fields depend on the head at the moment it is written.</summary>
-    private static RecordDraft Resolve(RecordDraft draft, (long Sequence, byte[] Hash)? head) =>
+    private static RecordDraft Resolve(RecordDraft draft, RecordHead? head) =>
         draft.Type != RecordTypes.Checkpoint || head is not { } h
             ? draft
             : draft with
@@ -394,12 +472,12 @@ public sealed class AuditLedger : IDisposable
                 Fields = new JsonObject
                 {
                     ["headSeq"] = h.Sequence,
-                    ["headHash"] = Hex.Lower(h.Hash),
+                    ["headHash"] = h.HashHex,
                     ["count"] = h.Sequence + 1,
                 },
             };
 
-    private RecordRow Insert(RecordWriter writer, SigningKey key, RecordDraft draft, ref (long Sequence, byte[] Hash)? head)
+    private RecordRow Insert(IAppendTransaction transaction, SigningKey key, RecordDraft draft, ref RecordHead? head)
     {
         var sequence = head is { } h ? h.Sequence + 1 : 0;
         var previous = head?.Hash ?? RecordBody.GenesisPrevious;
@@ -409,24 +487,25 @@ public sealed class AuditLedger : IDisposable
         // Self-check before anything is stored: the bytes must be their own canonical form.
         if (!JsonCanonicalizer.IsCanonical(body))
         {
-            throw new InvalidOperationException($"AuditGuard built a non-canonical body for a '{draft.Type}' record; nothing was written.");
+            throw LedgerErrors.RecordInvalid(draft.Type, "AuditGuard built a body that is not in canonical form.");
         }
 
         var hash = SHA256.HashData(body);
         var row = new RecordRow(sequence, hash, previous, draft.Type, draft.OperationId?.ToString("D"),
             Rfc3339.Format(time), body, key.SignDetached(body, time), key.Fingerprint);
-        writer.Insert(row);
-        foreach (var index in Indexes)
+        transaction.Insert(row);
+        foreach (var projection in _projections)
         {
-            if (index.Indexes(row.Type))
+            if (projection.RecordTypes.Contains(row.Type)
+                && projection.Derive(row, k => transaction.FindProjectionRow(projection.Table, k), rebuilding: false) is { } change)
             {
-                index.Apply(writer, row);
+                transaction.Apply(change);
             }
         }
 
         foreach (var blob in draft.Blobs ?? [])
         {
-            writer.InsertBlob(SHA256.HashData(blob), blob);
+            transaction.PutBlob(SHA256.HashData(blob), blob);
         }
 
         if (RecordTypes.StateTypes.Contains(row.Type))
@@ -434,7 +513,7 @@ public sealed class AuditLedger : IDisposable
             Fold(row);
         }
 
-        head = (sequence, hash);
+        head = new RecordHead(sequence, hash);
         return row;
     }
 
@@ -442,20 +521,20 @@ public sealed class AuditLedger : IDisposable
     {
         if (key is null)
         {
-            throw LedgerErrors.SignerKeyUnavailable(_store.Path, _readOnlyReason ?? "it has no signing key.");
+            throw LedgerErrors.SignerKeyUnavailable(Location, _readOnlyReason ?? "it has no signing key.");
         }
 
         if (!_signers.IsActive(key.Fingerprint))
         {
-            throw LedgerErrors.SignerKeyUnavailable(_store.Path,
+            throw LedgerErrors.SignerKeyUnavailable(Location,
                 $"its signer '{key.Certificate.Subject}' was rotated or revoked in another session.");
         }
     }
 
     /// <summary>Re-folds signers and settings when a state record was appended since the last fold.</summary>
-    private void RefreshState(SqliteConnection connection, SqliteTransaction? transaction)
+    private void RefreshState(Func<IReadOnlyCollection<string>, long?> newestOf, Func<RecordFilter, IEnumerable<RecordRow>> read)
     {
-        var newest = RecordTable.LastSequenceOfTypes(connection, transaction, RecordTypes.StateTypes);
+        var newest = newestOf(RecordTypes.StateTypes);
         if (newest == _stateSequence && newest is not null)
         {
             return;
@@ -464,7 +543,7 @@ public sealed class AuditLedger : IDisposable
         _signers = new SignerRegistry();
         _settings = new StoreSettings();
         _stateSequence = null;
-        foreach (var row in RecordTable.Read(connection, new RecordFilter { Types = RecordTypes.StateTypes }, transaction))
+        foreach (var row in read(new RecordFilter { Types = RecordTypes.StateTypes }))
         {
             Fold(row);
         }

@@ -1,19 +1,24 @@
 using AuditGuard.Engine.Signing;
-using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Ledger;
 
-/// <summary>How a ledger is opened: the store options and, optionally, the signer to use.</summary>
+/// <summary>How a ledger is opened over a store: its key files, the signer to use, and the tables derived from it.</summary>
 public sealed record LedgerOpenOptions
 {
-    public StoreOpenOptions Store { get; init; } = StoreOpenOptions.Default;
+    /// <summary>Where the store's own signing key and secret key are, or are made for a new store.</summary>
+    public required LocalKeyFiles KeyFiles { get; init; }
 
     /// <summary>
-    /// The signer the caller chose. Null means the store's own key beside the database,
+    /// The signer the caller chose. Null means the store's own key (<see cref="LocalKeyFiles.SignerKeyPath"/>),
     /// generated when a new store is created. The ledger takes ownership of the key.
     /// </summary>
     public SigningKey? SigningKey { get; init; }
 
     /// <summary>The version written into the genesis record, so the evidence says what produced it.</summary>
     public string Generator { get; init; } = "AuditGuard";
+
+    /// <summary>Tables derived from the chain, kept in step with every append.</summary>
+    public IReadOnlyList<IProjection> Projections { get; init; } = [];
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

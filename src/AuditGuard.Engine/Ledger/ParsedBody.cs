@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Ledger;
 
@@ -17,6 +18,9 @@ internal sealed class ParsedBody
     public string Previous { get; private init; } = "";
 
     public string Time { get; private init; } = "";
+
+    /// <summary><see cref="Time"/> read as a time: bodies hold only the one form AuditGuard writes.</summary>
+    public DateTimeOffset ParsedTime { get; private init; }
 
     public string Signer { get; private init; } = "";
 
@@ -42,6 +46,12 @@ internal sealed class ParsedBody
             }
 
             var type = RequiredString(root, "type");
+            var time = RequiredString(root, "time");
+            if (!Rfc3339.TryParse(time, out var parsedTime))
+            {
+                throw new FormatException($"'time' is '{time}', not a UTC time in RFC 3339 form with milliseconds");
+            }
+
             problem = null;
             return new ParsedBody
             {
@@ -49,11 +59,12 @@ internal sealed class ParsedBody
                 Store = RequiredString(root, "store"),
                 Sequence = root.GetProperty("seq").GetInt64(),
                 Previous = RequiredString(root, "prev"),
-                Time = RequiredString(root, "time"),
+                Time = time,
+                ParsedTime = parsedTime,
                 Signer = RequiredString(root, "signer"),
                 Type = type,
                 Operation = root.TryGetProperty("op", out var op) ? op.GetString() : null,
-                Blobs = root.TryGetProperty("blobs", out var blobs) ? blobs.EnumerateArray().Select(b => b.GetString()!).ToArray() : [],
+                Blobs = root.TryGetProperty("blobs", out var blobs) ? blobs.EnumerateArray().Select(b => b.GetString() ?? throw new FormatException("a blob digest is null")).ToArray() : [],
                 Fields = RecordTypes.IsReserved(type) ? root.Clone() : default,
             };
         }

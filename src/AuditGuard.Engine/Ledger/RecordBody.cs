@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Ledger;
 
@@ -46,7 +47,14 @@ internal static class RecordBody
             body[name] = value?.DeepClone();
         }
 
-        return JsonCanonicalizer.Canonicalize(body);
+        try
+        {
+            return JsonCanonicalizer.Canonicalize(body);
+        }
+        catch (FormatException e)
+        {
+            throw LedgerErrors.RecordInvalid(draft.Type, $"its fields have no canonical JSON form ({e.Message}).");
+        }
     }
 
     /// <summary>
@@ -58,40 +66,40 @@ internal static class RecordBody
     {
         if (!RecordTypes.IsWellFormed(draft.Type))
         {
-            throw new ArgumentException($"'{draft.Type}' is not a record type: use lowercase dotted words.", nameof(draft));
+            throw LedgerErrors.RecordInvalid(draft.Type, "its type is not lowercase dotted words.");
         }
 
         foreach (var (name, value) in draft.Fields)
         {
             if (HeaderNames.Contains(name))
             {
-                throw new ArgumentException($"'{name}' is a header field every record body sets itself.", nameof(draft));
+                throw LedgerErrors.RecordInvalid(draft.Type, $"'{name}' is a header field every record body sets itself.");
             }
 
-            EnsureIntegersOnly(value, name);
+            EnsureIntegersOnly(draft.Type, value, name);
         }
     }
 
-    private static void EnsureIntegersOnly(JsonNode? node, string path)
+    private static void EnsureIntegersOnly(string type, JsonNode? node, string path)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var (name, value) in obj)
                 {
-                    EnsureIntegersOnly(value, path + "." + name);
+                    EnsureIntegersOnly(type, value, path + "." + name);
                 }
 
                 break;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    EnsureIntegersOnly(array[i], $"{path}[{i}]");
+                    EnsureIntegersOnly(type, array[i], $"{path}[{i}]");
                 }
 
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.Number && !IsInteger(value):
-                throw new ArgumentException($"'{path}' holds a non-integer number; record it as an invariant-culture string.");
+                throw LedgerErrors.RecordInvalid(type, $"'{path}' holds a non-integer number; record it as an invariant-culture string.");
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Operations;
@@ -36,45 +35,6 @@ public sealed record ActorIdentity(
 
     /// <summary>The recorded start time of a process, in the form compared when looking for orphans.</summary>
     public static string ProcessStartText(Process process) => Rfc3339.Format(process.StartTime.ToUniversalTime());
-
-    /// <summary>Whether the process that recorded this actor is still running on this host.</summary>
-    public bool IsProcessAlive()
-    {
-        if (!string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
-        {
-            return true; // Another host's processes cannot be seen from here.
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(ProcessId);
-            return ProcessStartText(process) == ProcessStart;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
-    public JsonObject ToJson() => new()
-    {
-        ["user"] = User,
-        ["userId"] = UserId,
-        ["domain"] = Domain,
-        ["host"] = Host,
-        ["processId"] = ProcessId,
-        ["processStart"] = ProcessStart,
-        ["connectedUser"] = ConnectedUser,
-    };
-
-    public static ActorIdentity FromJson(JsonNode node) => new(
-        (string)node["user"]!,
-        (string?)node["userId"],
-        (string?)node["domain"],
-        (string)node["host"]!,
-        (int)node["processId"]!,
-        (string)node["processStart"]!,
-        (string?)node["connectedUser"]);
 
     private static string? CurrentUserId()
     {

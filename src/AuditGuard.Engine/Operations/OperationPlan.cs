@@ -1,5 +1,7 @@
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Policy;
 
 namespace AuditGuard.Engine.Operations;
 

@@ -1,4 +1,5 @@
-using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Hosting;
 
 namespace AuditGuard.Engine.Operations;
 

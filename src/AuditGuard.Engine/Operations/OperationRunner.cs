@@ -1,12 +1,13 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Operations.Records;
+using AuditGuard.Engine.Policy;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Operations;
@@ -16,20 +17,12 @@ namespace AuditGuard.Engine.Operations;
 /// intent durably before anything acts, runs the connector's commit step, and records the
 /// outcome. One record per durable step: a write that needs no approval is two records.
 /// </summary>
-public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connectors)
+internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock)
 {
-    // Operations this process is running now: one left Executing by this very process but not
-    // in here was abandoned (its runspace died), and is an orphan like one whose process died.
-    private static readonly ConcurrentDictionary<Guid, byte> Running = new();
-
-    private TimeProvider Clock => ledger.Store.Options.Clock;
-
-    internal static bool IsRunningHere(Guid operationId) => Running.ContainsKey(operationId);
-
     /// <summary>Resolves, validates, captures, decides and previews, without recording anything.</summary>
-    public OperationPlan Plan(OperationRequest request)
+    public OperationPlan Plan(OperationRequest request, IScriptHost host)
     {
-        var plan = new OperationPlan(UuidV7.New(Clock), request);
+        var plan = new OperationPlan(UuidV7.New(clock), request);
         try
         {
             var connector = connectors.Get(request.Connector);
@@ -37,14 +30,15 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
             var action = ActionValidation.Find(connector.Capabilities, request.Action ?? DefaultAction(connector, request));
             plan.Action = action.Name;
             plan.ActionRisk = action.DefaultRisk;
-            var target = connector.ResolveTarget(request.Target);
+            var target = connector.ResolveTarget(ResolveAsCaller(request.Target, connector.Capabilities.TargetKind, host));
             plan.Target = target;
             var context = new OperationContext(action.Name, target, request.Parameters, request.Script, request.RollbackScript);
             plan.Context = context;
             connector.Validate(context);
             plan.Before = connector.Capture(target);
-            plan.Policy = PolicyDecision.NoPolicy;
             plan.Contract = connector.Contract(context);
+            plan.Policy = policy.Evaluate(new PolicyRequest(connector.Capabilities.Name, action.Name, target.Canonical, plan.EffectiveRisk,
+                request.Actor.Display, plan.Contract.Supported));
             plan.Preview = connector.Preview(context, plan.Before);
         }
         catch (AuditGuardException refusal)
@@ -56,12 +50,10 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
     }
 
     /// <summary>Records a refused plan as a ValidationFailed operation: attempts are evidence too.</summary>
-    public OperationView RecordRefusal(OperationPlan plan) =>
-        OperationView.Fold(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.ValidationFailed))]);
+    public OperationView RecordRefusal(OperationPlan plan) => View(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.ValidationFailed))]);
 
     /// <summary>Records a dry run: the same intent a real run records, ending in DryRun.</summary>
-    public OperationView RecordDryRun(OperationPlan plan) =>
-        OperationView.Fold(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.DryRun))]);
+    public OperationView RecordDryRun(OperationPlan plan) => View(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.DryRun))]);
 
     /// <summary>
     /// Records the intent (durable before the side effect: if it cannot be written, nothing
@@ -72,46 +64,35 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
     {
         if (plan.IsRefused)
         {
-            throw new InvalidOperationException("A refused plan is recorded with RecordRefusal, never executed.");
+            throw OperationErrors.NotExecutable(plan.OperationId, "its plan was refused; a refused plan is recorded as ValidationFailed, never run.");
         }
 
-        Running[plan.OperationId] = 0;
+        using var running = liveness.Running(plan.OperationId);
+        RecordRow intent;
         try
         {
-            RecordRow intent;
-            try
-            {
-                intent = ledger.Append(IntentDraft(plan, OperationState.Executing));
-            }
-            catch (AuditGuardException e) when (e.ErrorId == "OperationIntentNotRecorded")
-            {
-                throw;
-            }
-            catch (Exception e) when (e is AuditGuardException or IOException or Microsoft.Data.Sqlite.SqliteException)
-            {
-                throw OperationErrors.IntentNotRecorded(e);
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            failure = null;
-            try
-            {
-                plan.Connector!.Apply(plan.Context!, plan.Before!);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                failure = e;
-            }
-
-            var after = TryCapture(plan);
-            var outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
-            // The view comes from the two records just written, not from reading them back.
-            return OperationView.Fold(plan.OperationId, [intent, outcome]);
+            intent = ledger.Append(IntentDraft(plan, OperationState.Executing));
         }
-        finally
+        catch (AuditGuardException e)
         {
-            Running.TryRemove(plan.OperationId, out _);
+            throw OperationErrors.IntentNotRecorded(e);
         }
+
+        var started = Stopwatch.GetTimestamp();
+        failure = null;
+        try
+        {
+            plan.Connector!.Apply(plan.Context!, plan.Before!);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failure = e;
+        }
+
+        var after = TryCapture(plan);
+        var outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
+        // The view comes from the two records just written, not from reading them back.
+        return View(plan.OperationId, [intent, outcome]);
     }
 
     /// <summary>
@@ -127,14 +108,14 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
         }
 
         var finding = StateComparison.Unknown;
-        var before = view.Before is { } recorded && ledger.Store.ReadBlob(recorded.Digest) is { } payload
+        var before = view.Before is { } recorded && ledger.ReadBlob(recorded.Digest) is { } payload
             ? new StateSnapshot(recorded.Exists, recorded.Digest, payload, recorded.Summary)
             : null;
-        if (before is not null && view.Action is not null)
+        if (before is { IsIntact: true } && view.Action is not null)
         {
             var script = view.ScriptDigest is { } digest
-                ? new ScriptAction(Encoding.UTF8.GetString(ledger.Store.ReadBlob(digest) ?? []), null,
-                    _ => throw new InvalidOperationException("Repair compares states; it never runs the recorded script."))
+                ? new ScriptAction(Encoding.UTF8.GetString(ledger.ReadBlob(digest) ?? []), null,
+                    _ => throw OperationErrors.ScriptNotRunnable("repairing an operation compares states; it never runs the recorded script."))
                 : null;
             var context = new OperationContext(view.Action, new TargetIdentity(view.Target, view.TargetDetails),
                 RecordedValues.FromJson(view.RecordedParameters), script, null);
@@ -148,34 +129,68 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
             }
         }
 
-        ledger.Append(new RecordDraft(OperationRecords.Repair, new JsonObject
+        var repair = new RepairRecord
         {
-            ["transitions"] = Transitions(view.State, [OperationState.Indeterminate]),
-            ["finding"] = finding.ToString(),
-            ["repairedBy"] = repairedBy.ToJson(),
-        }, operationId));
+            OperationId = operationId,
+            Transitions = Transitions(operationId, view.State, [OperationState.Indeterminate]),
+            Finding = finding,
+            RepairedBy = repairedBy,
+        };
+        ledger.Append(OperationRecordCodec.Encode(repair, []));
         return Find(operationId);
     }
 
     /// <summary>The operations <paramref name="query"/> selects, as their records tell them; optionally only orphans.</summary>
     public IReadOnlyList<OperationView> Query(OperationQuery query, bool orphanedOnly)
     {
-        List<Guid> ids;
-        using (var reader = ledger.Store.OpenReader())
-        {
-            ids = OperationIndex.Find(reader, orphanedOnly ? query with { ExecutingOnly = true } : query);
-        }
+        using var snapshot = ledger.OpenSnapshot();
+        var ids = OperationsProjection.Find(snapshot, orphanedOnly ? query with { ExecutingOnly = true } : query);
 
         // -Last counts what every other filter kept, so it is applied last.
-        var views = ids.Select(Find).Where(view => !orphanedOnly || view.IsOrphaned).ToList();
+        var views = ids.Select(id => Load(snapshot, id)).OfType<OperationView>().Where(view => !orphanedOnly || view.IsOrphaned).ToList();
         return query.Last is { } last && views.Count > last ? views[^last..] : views;
     }
 
-    public bool Exists(Guid operationId) => OperationView.Load(ledger, operationId) is not null;
+    public bool Exists(Guid operationId)
+    {
+        using var snapshot = ledger.OpenSnapshot();
+        return Load(snapshot, operationId) is not null;
+    }
 
     /// <summary>An operation as its records tell it.</summary>
-    public OperationView Find(Guid operationId) =>
-        OperationView.Load(ledger, operationId) ?? throw OperationErrors.OperationNotFound(operationId);
+    public OperationView Find(Guid operationId)
+    {
+        using var snapshot = ledger.OpenSnapshot();
+        return Load(snapshot, operationId) ?? throw OperationErrors.OperationNotFound(operationId);
+    }
+
+    private OperationView? Load(IRecordSnapshot snapshot, Guid operationId)
+    {
+        var rows = snapshot.ReadRecords(new RecordFilter { OperationId = operationId.ToString("D"), Types = [.. OperationRecordCodec.Types] }).ToList();
+        return rows.Count == 0 ? null : View(operationId, rows);
+    }
+
+    /// <summary>The operation its rows tell, with whether it is an orphan now.</summary>
+    private OperationView? View(Guid operationId, IReadOnlyList<RecordRow> rows) =>
+        OperationView.Fold(operationId, rows) is { } view
+            ? view with { IsOrphaned = view.State == OperationState.Executing && liveness.IsOrphaned(operationId, view.Actor) }
+            : null;
+
+    private OperationView View(Guid operationId, RecordRow[] written) =>
+        View(operationId, (IReadOnlyList<RecordRow>)written) ?? throw OperationErrors.RecordMalformed(written[0].Sequence, "the records just written cannot be read back");
+
+    /// <summary>The target as the caller means it: a path part is resolved against the caller's location.</summary>
+    private static string ResolveAsCaller(string target, TargetKind kind, IScriptHost host)
+    {
+        var hash = target.IndexOf('#', StringComparison.Ordinal);
+        return kind switch
+        {
+            TargetKind.Path => host.ResolvePath(target),
+            TargetKind.PathAndFragment when hash >= 0 => host.ResolvePath(target[..hash]) + target[hash..],
+            TargetKind.PathAndFragment => host.ResolvePath(target),
+            _ => target,
+        };
+    }
 
     private static string DefaultAction(IConnector connector, OperationRequest request)
     {
@@ -190,52 +205,43 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
         var request = plan.Request;
         if (ledger.IsReadOnly)
         {
-            throw LedgerErrors.SignerKeyUnavailable(ledger.Store.Path, ledger.GetSummary().ReadOnlyReason ?? "it has no signing key.");
+            throw LedgerErrors.SignerKeyUnavailable(ledger.Location, ledger.ReadOnlyReason ?? "it has no signing key.");
         }
 
-        var secretKey = ledger.SecretKey ?? throw LedgerErrors.SignerKeyUnavailable(ledger.Store.Path, "its secret key is not here, so secret parameters cannot be recorded.");
+        var secretKey = ledger.SecretKey ?? throw SigningErrors.SecretKeyUnavailable(ledger.KeyFiles.SecretKeyPath);
         var parameters = RecordedValues.Record(request.Parameters, secretKey);
         var blobs = new List<byte[]>();
-        var fields = new JsonObject
+        var intent = new OperationIntent(
+            plan.Connector?.Capabilities.Name ?? request.Connector,
+            plan.Action ?? request.Action,
+            plan.Target?.Canonical ?? request.Target,
+            plan.Target?.Details ?? new Dictionary<string, string>(),
+            parameters,
+            RecordedValues.Hash(parameters),
+            ScriptDigest(request.Script, blobs),
+            ScriptDigest(request.RollbackScript, blobs));
+        var record = new IntentRecord
         {
-            ["transitions"] = Transitions(null, last == OperationState.ValidationFailed
+            OperationId = plan.OperationId,
+            Transitions = Transitions(plan.OperationId, null, last == OperationState.ValidationFailed
                 ? [OperationState.Planned, OperationState.ValidationFailed]
                 : [OperationState.Planned, OperationState.Validated, last]),
-            ["correlationId"] = request.CorrelationId,
-            ["parentOperationId"] = request.ParentOperationId?.ToString("D"),
-            ["actor"] = request.Actor.ToJson(),
-            ["intent"] = new JsonObject
-            {
-                ["connector"] = plan.Connector?.Capabilities.Name ?? request.Connector,
-                ["action"] = plan.Action ?? request.Action,
-                ["target"] = plan.Target?.Canonical ?? request.Target,
-                ["targetDetails"] = new JsonObject((plan.Target?.Details ?? new Dictionary<string, string>())
-                    .OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))),
-                ["parameters"] = parameters,
-                ["parametersHash"] = RecordedValues.Hash(parameters),
-                ["scriptDigest"] = ScriptDigest(request.Script, blobs),
-                ["rollbackScriptDigest"] = ScriptDigest(request.RollbackScript, blobs),
-            },
-            ["reason"] = request.Reason,
-            ["risk"] = new JsonObject
-            {
-                ["effective"] = plan.EffectiveRisk.ToString(),
-                ["requested"] = request.RequestedRisk?.ToString(),
-                ["actionDefault"] = plan.ActionRisk?.ToString(),
-            },
-            ["policy"] = plan.Policy.ToJson(),
-            ["before"] = Snapshot(plan.Before, blobs),
-            ["preview"] = plan.Preview is { } preview ? new JsonObject
-            {
-                ["fidelity"] = preview.Fidelity.ToString(),
-                ["summary"] = preview.Summary,
-                ["predictedDigest"] = preview.PredictedAfter?.Digest,
-                ["diff"] = preview.Diff,
-            } : null,
-            ["rollback"] = plan.Contract?.ToJson(),
-            ["error"] = plan.Refusal is { } refusal ? Error(refusal) : null,
+            CorrelationId = request.CorrelationId,
+            ParentOperationId = request.ParentOperationId,
+            Actor = request.Actor,
+            Intent = intent,
+            IntentHash = IntentHash.Compute(intent, plan.EffectiveRisk),
+            Reason = request.Reason,
+            Risk = new RiskAssessment(plan.EffectiveRisk, request.RequestedRisk, plan.ActionRisk),
+            Policy = plan.Policy,
+            Before = Snapshot(plan.Before, blobs),
+            Preview = plan.Preview is { } preview
+                ? new RecordedPreview(preview.Fidelity, preview.Summary, preview.PredictedAfter?.Digest, preview.Diff)
+                : null,
+            Rollback = plan.Contract,
+            Error = plan.Refusal is { } refusal ? Error(refusal) : null,
         };
-        return new RecordDraft(OperationRecords.Intent, fields, plan.OperationId, blobs);
+        return OperationRecordCodec.Encode(record, blobs);
     }
 
     private static RecordDraft OutcomeDraft(OperationPlan plan, StateSnapshot? after, Exception? failure, TimeSpan duration)
@@ -246,19 +252,21 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
             : verified is true ? [OperationState.Executed, OperationState.Verified, OperationState.Closed]
             : verified is false ? [OperationState.Executed, OperationState.VerificationFailed]
             : [OperationState.Executed, OperationState.Closed];
-        return new RecordDraft(OperationRecords.Outcome, new JsonObject
+        var record = new OutcomeRecord
         {
-            ["transitions"] = Transitions(OperationState.Executing, transitions),
-            ["after"] = Snapshot(after, blobs),
-            ["verification"] = failure is not null ? null : verified switch
+            OperationId = plan.OperationId,
+            Transitions = Transitions(plan.OperationId, OperationState.Executing, transitions),
+            After = Snapshot(after, blobs),
+            Verification = failure is not null ? null : verified switch
             {
-                true => "Passed",
-                false => "Failed",
-                null => "NotVerifiable",
+                true => VerificationOutcome.Passed,
+                false => VerificationOutcome.Failed,
+                null => VerificationOutcome.NotVerifiable,
             },
-            ["error"] = failure is null ? null : Error(failure),
-            ["durationMs"] = (long)duration.TotalMilliseconds,
-        }, plan.OperationId, blobs);
+            Error = failure is null ? null : Error(failure),
+            DurationMs = (long)duration.TotalMilliseconds,
+        };
+        return OperationRecordCodec.Encode(record, blobs);
     }
 
     private static StateSnapshot? TryCapture(OperationPlan plan)
@@ -273,13 +281,13 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
         }
     }
 
-    private static JsonArray Transitions(OperationState? from, OperationState[] transitions)
+    private static OperationState[] Transitions(Guid operationId, OperationState? from, OperationState[] transitions)
     {
-        OperationStateMachine.Walk(from, transitions);
-        return new JsonArray(transitions.Select(t => (JsonNode?)t.ToString()).ToArray());
+        OperationStateMachine.Walk(operationId, from, transitions);
+        return transitions;
     }
 
-    private static JsonObject? Snapshot(StateSnapshot? snapshot, List<byte[]> blobs)
+    private static RecordedState? Snapshot(StateSnapshot? snapshot, List<byte[]> blobs)
     {
         if (snapshot is null)
         {
@@ -287,7 +295,7 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
         }
 
         blobs.Add(snapshot.Payload);
-        return new JsonObject { ["exists"] = snapshot.Exists, ["digest"] = snapshot.Digest, ["summary"] = snapshot.Summary };
+        return new RecordedState(snapshot.Exists, snapshot.Digest, snapshot.Summary);
     }
 
     private static string? ScriptDigest(ScriptAction? script, List<byte[]> blobs)
@@ -302,10 +310,6 @@ public sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connec
         return Hex.Lower(SHA256.HashData(text));
     }
 
-    private static JsonObject Error(Exception error) => new()
-    {
-        ["errorId"] = error is AuditGuardException known ? known.ErrorId : null,
-        ["type"] = error.GetType().FullName,
-        ["message"] = error.Message,
-    };
+    private static RecordedError Error(Exception error) =>
+        new(error is AuditGuardException known ? known.ErrorId : null, error.GetType().FullName, error.Message);
 }

@@ -1,3 +1,5 @@
+using AuditGuard.Engine.Errors;
+
 namespace AuditGuard.Engine.Operations;
 
 /// <summary>
@@ -29,13 +31,23 @@ public static class OperationStateMachine
 
     /// <summary>
     /// Checks a record's transitions, starting from <paramref name="from"/> (null for a new
-    /// operation, which must start Planned), and returns the state they end in.
+    /// operation, which must start Planned), and returns the state they end in; refuses the
+    /// first illegal move with OperationTransitionIllegal.
     /// </summary>
-    public static OperationState Walk(OperationState? from, IReadOnlyList<OperationState> transitions)
+    public static OperationState Walk(Guid operationId, OperationState? from, IReadOnlyList<OperationState> transitions) =>
+        TryWalk(from, transitions, out var end, out var illegal)
+            ? end
+            : throw OperationErrors.TransitionIllegal(operationId.ToString("D"), illegal.From?.ToString() ?? "nothing", illegal.To?.ToString() ?? "nothing");
+
+    /// <summary>Whether the transitions are legal from <paramref name="from"/>; when not, the first illegal move.</summary>
+    public static bool TryWalk(OperationState? from, IReadOnlyList<OperationState> transitions, out OperationState end,
+        out (OperationState? From, OperationState? To) illegal)
     {
+        end = default;
+        illegal = (from, null);
         if (transitions.Count == 0)
         {
-            throw new InvalidOperationException("A record that moves an operation lists at least one transition.");
+            return false;
         }
 
         var current = from;
@@ -44,12 +56,14 @@ public static class OperationStateMachine
             var allowed = current is null ? to == OperationState.Planned : CanMove(current.Value, to);
             if (!allowed)
             {
-                throw new InvalidOperationException($"An operation cannot move from {current?.ToString() ?? "nothing"} to {to}.");
+                illegal = (current, to);
+                return false;
             }
 
             current = to;
         }
 
-        return current!.Value;
+        end = current!.Value;
+        return true;
     }
 }

@@ -1,18 +1,12 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Operations.Records;
+using AuditGuard.Engine.Policy;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Operations;
-
-/// <summary>A recorded state of a target, as an operation's records name it.</summary>
-public sealed record RecordedState(bool Exists, string Digest, string Summary);
-
-/// <summary>A recorded preview: its fidelity, what it said, and the predicted after-state's digest where exact.</summary>
-public sealed record RecordedPreview(PreviewFidelity Fidelity, string Summary, string? PredictedDigest, string? Diff);
-
-/// <summary>A recorded error: its ErrorId where AuditGuard raised it, and its message.</summary>
-public sealed record RecordedError(string? ErrorId, string? Type, string Message);
 
 /// <summary>An operation as its records tell it, read back from the ledger.</summary>
 public sealed record OperationView(
@@ -27,6 +21,7 @@ public sealed record OperationView(
     Guid? ParentOperationId,
     string Reason,
     RiskLevel Risk,
+    string IntentHash,
     PolicyDecision Policy,
     RecordedPreview? Preview,
     RecordedState? Before,
@@ -36,79 +31,83 @@ public sealed record OperationView(
     string? Finding,
     JsonObject RecordedParameters,
     string? ScriptDigest,
+    string? RollbackScriptDigest,
     IReadOnlyList<long> Records,
     DateTimeOffset Created,
     DateTimeOffset Updated,
     bool IsOrphaned)
 {
-    /// <summary>Reads the operation's records (by the indexed op_id column) and folds them; null when there is none.</summary>
-    internal static OperationView? Load(AuditLedger ledger, Guid operationId)
+    /// <summary>
+    /// An operation from its stored rows in sequence order, the intent first, as the codec reads
+    /// them. Null when the rows do not start with a readable intent; a later row the codec cannot
+    /// read is left out (verification reports it).
+    /// </summary>
+    internal static OperationView? Fold(Guid operationId, IReadOnlyList<RecordRow> rows)
     {
-        var rows = ledger.Store.ReadRecords(new RecordFilter { OperationId = operationId.ToString("D") })
-            .Where(r => OperationRecords.All.Contains(r.Type))
-            .ToList();
-        return rows.Count == 0 || rows[0].Type != OperationRecords.Intent ? null : Fold(operationId, rows);
-    }
-
-    /// <summary>An operation from its records in sequence order, the intent first.</summary>
-    internal static OperationView Fold(Guid operationId, IReadOnlyList<RecordRow> rows)
-    {
-        var intent = JsonNode.Parse(rows[0].Body)!;
-        var request = intent["intent"]!;
-        var state = LastTransition(intent);
-        RecordedState? after = null;
-        RecordedError? error = ReadError(intent["error"]);
-        string? finding = null;
-        foreach (var row in rows.Skip(1))
+        var steps = new List<(RecordRow Row, OperationRecord Record)>(rows.Count);
+        foreach (var row in rows)
         {
-            var body = JsonNode.Parse(row.Body)!;
-            state = LastTransition(body);
-            after = ReadState(body["after"]) ?? after;
-            error = ReadError(body["error"]) ?? error;
-            finding = (string?)body["finding"] ?? finding;
+            if (OperationRecordCodec.TryDecode(row, out var record, out _) && record!.OperationId == operationId)
+            {
+                steps.Add((row, record));
+            }
         }
 
-        var actor = ActorIdentity.FromJson(intent["actor"]!);
-        var orphaned = state == OperationState.Executing
-            && (!actor.IsProcessAlive() || (actor.ProcessId == Environment.ProcessId && !OperationRunner.IsRunningHere(operationId)));
-        var rollback = intent["rollback"];
-        var preview = intent["preview"];
+        if (steps.Count == 0 || steps[0].Record is not IntentRecord intent)
+        {
+            return null;
+        }
+
+        var state = intent.State;
+        RecordedState? after = null;
+        var error = intent.Error;
+        string? finding = null;
+        foreach (var (_, record) in steps.Skip(1))
+        {
+            state = record.State;
+            switch (record)
+            {
+                case OutcomeRecord outcome:
+                    after = outcome.After ?? after;
+                    error = outcome.Error ?? error;
+                    break;
+                case RepairRecord repair:
+                    finding = repair.Finding.ToString();
+                    break;
+            }
+        }
+
+        var request = intent.Intent;
         return new OperationView(
             operationId,
             state,
-            (string)request["connector"]!,
-            (string?)request["action"],
-            (string)request["target"]!,
-            request["targetDetails"]!.AsObject().ToDictionary(d => d.Key, d => (string)d.Value!),
-            actor,
-            (string?)intent["correlationId"],
-            intent["parentOperationId"] is { } parent ? Guid.Parse((string)parent!) : null,
-            (string)intent["reason"]!,
-            Enum.Parse<RiskLevel>((string)intent["risk"]!["effective"]!),
-            PolicyDecision.FromJson(intent["policy"]!),
-            preview is null ? null : new RecordedPreview(Enum.Parse<PreviewFidelity>((string)preview["fidelity"]!),
-                (string)preview["summary"]!, (string?)preview["predictedDigest"], (string?)preview["diff"]),
-            ReadState(intent["before"]),
+            request.Connector,
+            request.Action,
+            request.Target,
+            request.TargetDetails,
+            intent.Actor,
+            intent.CorrelationId,
+            intent.ParentOperationId,
+            intent.Reason,
+            intent.Risk.Effective,
+            intent.IntentHash,
+            intent.Policy,
+            intent.Preview,
+            intent.Before,
             after,
-            rollback is null ? null : new RollbackContract(Enum.Parse<RollbackMethod>((string)rollback["method"]!),
-                rollback["window"] is { } window ? TimeSpan.Parse((string)window!, System.Globalization.CultureInfo.InvariantCulture) : null,
-                (string)rollback["description"]!),
+            intent.Rollback,
             error,
             finding,
-            request["parameters"]!.AsObject(),
-            (string?)request["scriptDigest"],
-            rows.Select(r => r.Sequence).ToList(),
-            DateTimeOffset.Parse(rows[0].Time, System.Globalization.CultureInfo.InvariantCulture),
-            DateTimeOffset.Parse(rows[^1].Time, System.Globalization.CultureInfo.InvariantCulture),
-            orphaned);
+            request.Parameters,
+            request.ScriptDigest,
+            request.RollbackScriptDigest,
+            steps.Select(s => s.Row.Sequence).ToList(),
+            Time(steps[0].Row),
+            Time(steps[^1].Row),
+            IsOrphaned: false);
     }
 
-    internal static OperationState LastTransition(JsonNode body) =>
-        Enum.Parse<OperationState>((string)body["transitions"]!.AsArray()[^1]!);
-
-    private static RecordedState? ReadState(JsonNode? node) =>
-        node is null ? null : new RecordedState((bool)node["exists"]!, (string)node["digest"]!, (string)node["summary"]!);
-
-    private static RecordedError? ReadError(JsonNode? node) =>
-        node is null ? null : new RecordedError((string?)node["errorId"], (string?)node["type"], (string)node["message"]!);
+    // The time column of a hostile row may be anything; verification reports it, a view shows the epoch.
+    private static DateTimeOffset Time(RecordRow row) =>
+        DateTimeOffset.TryParse(row.Time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : DateTimeOffset.UnixEpoch;
 }

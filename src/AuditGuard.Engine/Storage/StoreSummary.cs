@@ -2,7 +2,7 @@ namespace AuditGuard.Engine.Storage;
 
 /// <summary>What a store holds right now, read in one snapshot.</summary>
 public sealed record StoreSummary(
-    string Path,
+    string Location,
     Guid StoreId,
     int SchemaVersion,
     long RecordCount,

@@ -4,6 +4,7 @@ using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Hosting;
 
 namespace AuditGuard.Engine.Tests.Connectors;
 

@@ -4,7 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
-using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Connectors.FileSystem;
+using AuditGuard.Engine.Hosting;
 using static AuditGuard.Engine.Tests.Connectors.ConnectorTestKit;
 
 namespace AuditGuard.Engine.Tests.Connectors;
@@ -411,32 +412,12 @@ public sealed class FileSystemConnectorTests : IDisposable
         Assert.Null(_connector.Verify(context, before, _connector.Capture(context.Target)));
         Assert.Equal(RollbackMethod.SnapshotRestore, _connector.Contract(context).Method);
 
-        _connector.Restore(context.Target, before);
+        _connector.Rollback(new RollbackContext(context, before, _connector.Capture(context.Target), Force: false));
         Assert.Equal(before.Digest, _connector.Capture(context.Target).Digest);
     }
 
     [Fact]
-    public void Compare_tells_the_before_state_the_after_state_and_neither()
-    {
-        Write("a.txt", "x", 0x1A4, Earlier);
-        var context = Context(Target("a.txt"), "SetContent", Params(("Value", "y")));
-        var before = _connector.Capture(context.Target);
-
-        Assert.Equal(StateComparison.MatchesBefore, _connector.Compare(context, before));
-
-        // The write time of the change was not predictable; the comparison still recognises the result.
-        _connector.Apply(context, before);
-        Assert.Equal(StateComparison.MatchesAfter, _connector.Compare(context, before));
-
-        File.WriteAllText(PathOf("a.txt"), "z");
-        Assert.Equal(StateComparison.Neither, _connector.Compare(context, before));
-
-        File.Delete(PathOf("a.txt"));
-        Assert.Equal(StateComparison.Neither, _connector.Compare(context, before));
-    }
-
-    [Fact]
-    public void Restore_brings_back_a_files_content_last_write_time_and_mode()
+    public void Rollback_brings_back_a_files_content_last_write_time_and_mode()
     {
         Write("a.txt", "original", 0x180, Earlier);
         var context = Context(Target("a.txt"), "SetContent", Params(("Value", "changed")));
@@ -444,7 +425,7 @@ public sealed class FileSystemConnectorTests : IDisposable
         _connector.Apply(context, before);
         Chmod("a.txt", 0x1FF);
 
-        _connector.Restore(context.Target, before);
+        Restore(context.Target, before);
 
         Assert.Equal("original", File.ReadAllText(PathOf("a.txt")));
         Assert.Equal(Earlier, File.GetLastWriteTimeUtc(PathOf("a.txt")));
@@ -457,7 +438,7 @@ public sealed class FileSystemConnectorTests : IDisposable
     }
 
     [Fact]
-    public void Restore_of_a_read_only_file_writes_it_and_keeps_it_read_only()
+    public void Rollback_of_a_read_only_file_writes_it_and_keeps_it_read_only()
     {
         Write("a.txt", "original", 0x124, Earlier);
         var target = Target("a.txt");
@@ -466,13 +447,13 @@ public sealed class FileSystemConnectorTests : IDisposable
         File.WriteAllText(PathOf("a.txt"), "changed");
         Chmod("a.txt", 0x124);
 
-        _connector.Restore(target, before);
+        Restore(target, before);
 
         Assert.Equal(before.Digest, _connector.Capture(target).Digest);
     }
 
     [Fact]
-    public void Restore_brings_back_a_whole_folder_tree()
+    public void Rollback_brings_back_a_whole_folder_tree()
     {
         var target = Tree();
         var before = _connector.Capture(target);
@@ -486,7 +467,7 @@ public sealed class FileSystemConnectorTests : IDisposable
         Chmod(Path.Combine("tree", "b"), 0x1C0);
         Directory.SetLastWriteTimeUtc(tree, DateTime.UtcNow);
 
-        _connector.Restore(target, before);
+        Restore(target, before);
 
         Assert.Equal(before.Digest, _connector.Capture(target).Digest);
         Assert.Equal("top", File.ReadAllText(Path.Combine(tree, "top.txt")));
@@ -504,32 +485,29 @@ public sealed class FileSystemConnectorTests : IDisposable
     }
 
     [Fact]
-    public void Restore_of_an_absent_snapshot_removes_the_target_and_a_file_snapshot_replaces_a_folder()
+    public void Rollback_to_an_absent_state_removes_the_target_and_to_a_file_state_replaces_a_folder()
     {
         var absent = _connector.Capture(Target("tree"));
         Write("file.txt", "file", 0x1A4, Earlier);
         var file = _connector.Capture(Target("file.txt"));
         var target = Tree();
 
-        _connector.Restore(target, absent);
+        Restore(target, absent);
         Assert.False(Path.Exists(PathOf("tree")));
 
         Tree();
-        _connector.Restore(target, file);
+        Restore(target, file);
         Assert.Equal("file", File.ReadAllText(PathOf("tree")));
     }
 
     [Fact]
-    public void Restore_refuses_a_snapshot_whose_payload_does_not_match_its_digest()
+    public void Rollback_refuses_a_crafted_snapshot_that_reaches_outside_its_target()
     {
         Write("a.txt", "x", 0x1A4, Earlier);
         var target = Target("a.txt");
-        var snapshot = _connector.Capture(target);
-
-        Fails("OperationSnapshotInvalid", () => _connector.Restore(target, snapshot with { Digest = new string('0', 64) }));
-        Fails("OperationSnapshotInvalid", () => _connector.Restore(target, snapshot with { Payload = [], Digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" }));
         var escape = Encoding.UTF8.GetBytes("""{"entries":[{"path":"../escaped.txt","type":"file","content":"","length":0,"mode":"644"}],"exists":true,"format":"auditguard.filesystem/1","mode":"755","type":"directory"}""");
-        Fails("OperationSnapshotInvalid", () => _connector.Restore(target, new StateSnapshot(true, Hex.Lower(SHA256.HashData(escape)), escape, "crafted")));
+
+        Fails("OperationSnapshotInvalid", () => Restore(target, new StateSnapshot(true, Hex.Lower(SHA256.HashData(escape)), escape, "crafted")));
         Assert.False(File.Exists(PathOf("escaped.txt")));
         Assert.Equal("x", File.ReadAllText(PathOf("a.txt")));
     }
@@ -561,6 +539,10 @@ public sealed class FileSystemConnectorTests : IDisposable
         });
 
     private string PathOf(string name) => Path.Combine(_root, name);
+
+    /// <summary>Writes <paramref name="snapshot"/> back over whatever the target holds now (a forced rollback).</summary>
+    private void Restore(TargetIdentity target, StateSnapshot snapshot) =>
+        _connector.Rollback(new RollbackContext(Context(target, "Remove"), snapshot, After: null, Force: true));
 
     private TargetIdentity Target(string name) => _connector.ResolveTarget(PathOf(name));
 

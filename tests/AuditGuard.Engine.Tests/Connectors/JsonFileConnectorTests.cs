@@ -3,8 +3,11 @@ using System.Collections.Specialized;
 using System.Text;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
-using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Connectors.FileSystem;
+using AuditGuard.Engine.Connectors.JsonFile;
+using AuditGuard.Engine.Hosting;
 using static AuditGuard.Engine.Tests.Connectors.ConnectorTestKit;
 
 namespace AuditGuard.Engine.Tests.Connectors;
@@ -328,25 +331,7 @@ public sealed class JsonFileConnectorTests : IDisposable
     }
 
     [Fact]
-    public void Compare_tells_the_before_state_the_after_state_and_neither()
-    {
-        var context = Context(Target("#/name", Settings), "Set", Params(("Value", "new")));
-        var before = _connector.Capture(context.Target);
-
-        Assert.Equal(StateComparison.MatchesBefore, _connector.Compare(context, before));
-
-        _connector.Apply(context, before);
-        Assert.Equal(StateComparison.MatchesAfter, _connector.Compare(context, before));
-
-        File.WriteAllText(SettingsPath(), """{"name":"third"}""");
-        Assert.Equal(StateComparison.Neither, _connector.Compare(context, before));
-
-        File.WriteAllText(SettingsPath(), "not json");
-        Assert.Equal(StateComparison.Neither, _connector.Compare(context, before));
-    }
-
-    [Fact]
-    public void Restore_sets_the_old_value_back_or_removes_what_was_added()
+    public void Rollback_sets_the_old_value_back_or_removes_what_was_added()
     {
         var changed = Context(Target("#/logging/level", Settings), "Set", Params(("Value", "debug")));
         var added = Context(Target("#/logging/extra"), "Set", Params(("Value", new List<int> { 1, 2 })));
@@ -359,12 +344,11 @@ public sealed class JsonFileConnectorTests : IDisposable
 
         foreach (var (context, before) in snapshots)
         {
-            _connector.Restore(context.Target, before);
+            _connector.Rollback(new RollbackContext(context, before, _connector.Capture(context.Target), Force: false));
             Assert.Equal(before.Digest, _connector.Capture(context.Target).Digest);
         }
 
         Assert.Equal(JsonCanonicalizer.Canonicalize(JsonNode.Parse(Settings)), JsonCanonicalizer.Canonicalize(Document()));
-        Fails("OperationSnapshotInvalid", () => _connector.Restore(changed.Target, snapshots[0].before with { Digest = new string('0', 64) }));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 
@@ -22,20 +23,20 @@ public sealed class AuditLedgerTests : IDisposable
         var path = _temp.File("new.db");
         using var ledger = LedgerFixture.Open(path);
 
-        var genesis = Assert.Single(ledger.Store.ReadRecords(new RecordFilter()));
+        var genesis = Assert.Single(ledger.ReadRecords(new RecordFilter()));
         Assert.Equal(0, genesis.Sequence);
         Assert.Equal(RecordTypes.StoreCreated, genesis.Type);
         Assert.Equal(new byte[32], genesis.Previous);
         using var body = JsonDocument.Parse(genesis.Body);
-        Assert.Equal(ledger.Store.StoreId.ToString("D"), body.RootElement.GetProperty("store").GetString());
+        Assert.Equal(ledger.StoreId.ToString("D"), body.RootElement.GetProperty("store").GetString());
         Assert.Equal("generated", body.RootElement.GetProperty("keyOrigin").GetString());
         Assert.Equal(body.RootElement.GetProperty("fingerprint").GetString(), genesis.Signer);
-        Assert.True(File.Exists(AuditLedger.SignerKeyPath(path)));
-        Assert.True(File.Exists(AuditLedger.SecretKeyPath(path)));
+        Assert.True(File.Exists(LocalKeyFiles.Beside(path).SignerKeyPath));
+        Assert.True(File.Exists(LocalKeyFiles.Beside(path).SecretKeyPath));
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(AuditLedger.SignerKeyPath(path)));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(AuditLedger.SecretKeyPath(path)));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(LocalKeyFiles.Beside(path).SignerKeyPath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(LocalKeyFiles.Beside(path).SecretKeyPath));
         }
 
         Assert.False(ledger.IsReadOnly);
@@ -49,7 +50,7 @@ public sealed class AuditLedgerTests : IDisposable
         var rows = ledger.Append([LedgerFixture.Note(1, operation), LedgerFixture.Note(2)]);
 
         Assert.Equal([1L, 2L], rows.Select(r => r.Sequence));
-        var all = ledger.Store.ReadRecords(new RecordFilter()).ToList();
+        var all = ledger.ReadRecords(new RecordFilter()).ToList();
         for (var i = 1; i < all.Count; i++)
         {
             Assert.Equal(SHA256.HashData(all[i - 1].Body), all[i].Previous);
@@ -76,13 +77,21 @@ public sealed class AuditLedgerTests : IDisposable
     public void Bodies_refuse_floating_point_header_names_and_reserved_types()
     {
         using var ledger = LedgerFixture.Open(_temp.File("refuse.db"));
-        var before = ledger.Store.GetSummary().RecordCount;
+        var before = ledger.GetSummary().Store.RecordCount;
 
-        Assert.Throws<ArgumentException>(() => ledger.Append(new RecordDraft("test.note", new JsonObject { ["ratio"] = 0.5 })));
-        Assert.Throws<ArgumentException>(() => ledger.Append(new RecordDraft("test.note", new JsonObject { ["seq"] = 7 })));
-        Assert.Throws<ArgumentException>(() => ledger.Append(new RecordDraft(RecordTypes.Checkpoint, [])));
-        Assert.Throws<ArgumentException>(() => ledger.Append(new RecordDraft("Not A Type", [])));
-        Assert.Equal(before, ledger.Store.GetSummary().RecordCount);
+        foreach (var draft in new[]
+        {
+            new RecordDraft("test.note", new JsonObject { ["ratio"] = 0.5 }),
+            new RecordDraft("test.note", new JsonObject { ["seq"] = 7 }),
+            new RecordDraft(RecordTypes.Checkpoint, []),
+            new RecordDraft("Not A Type", []),
+            new RecordDraft("test.note", new JsonObject { ["text"] = "lone \ud800 surrogate" }),
+        })
+        {
+            Assert.Equal(ErrorIds.AuditRecordInvalid, Assert.Throws<AuditGuardException>(() => ledger.Append(draft)).ErrorId);
+        }
+
+        Assert.Equal(before, ledger.GetSummary().Store.RecordCount);
     }
 
     [Fact]
@@ -91,9 +100,9 @@ public sealed class AuditLedgerTests : IDisposable
         using var ledger = LedgerFixture.Open(_temp.File("group.db"));
         Parallel.For(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => ledger.Append(LedgerFixture.Note(i)));
 
-        var sequences = ledger.Store.ReadRecords(new RecordFilter()).Select(r => r.Sequence).ToList();
+        var sequences = ledger.ReadRecords(new RecordFilter()).Select(r => r.Sequence).ToList();
         Assert.Equal(Enumerable.Range(0, 201).Select(i => (long)i), sequences);
-        var result = ChainVerifier.Verify(ledger, new VerifyOptions());
+        var result = ledger.Verify(new VerifyOptions());
         Assert.True(result.IsValid, string.Join("\n", result.Verdicts));
     }
 
@@ -104,11 +113,11 @@ public sealed class AuditLedgerTests : IDisposable
         ledger.ChangeSetting("checkpointinterval", 10);
         ledger.Append(Enumerable.Range(1, 25).Select(i => LedgerFixture.Note(i)).ToList());
 
-        var checkpoints = ledger.Store.ReadRecords(new RecordFilter { Types = [RecordTypes.Checkpoint] }).ToList();
+        var checkpoints = ledger.ReadRecords(new RecordFilter { Types = [RecordTypes.Checkpoint] }).ToList();
         Assert.Equal([10L, 20L], checkpoints.Select(c => c.Sequence));
         using var body = JsonDocument.Parse(checkpoints[0].Body);
         Assert.Equal(9, body.RootElement.GetProperty("headSeq").GetInt64());
-        Assert.Equal(Convert.ToHexString(ledger.Store.ReadRecords(new RecordFilter { Sequences = [9] }).Single().Hash).ToLowerInvariant(),
+        Assert.Equal(Convert.ToHexString(ledger.ReadRecords(new RecordFilter { Sequences = [9] }).Single().Hash).ToLowerInvariant(),
             body.RootElement.GetProperty("headHash").GetString());
     }
 
@@ -134,10 +143,10 @@ public sealed class AuditLedgerTests : IDisposable
     public void Bad_settings_are_refused_and_nothing_is_written(string name, object value, string errorId)
     {
         using var ledger = LedgerFixture.Open(_temp.File("bad-settings.db"));
-        var before = ledger.Store.GetSummary().RecordCount;
+        var before = ledger.GetSummary().Store.RecordCount;
         var error = Assert.Throws<AuditGuardException>(() => ledger.ChangeSetting(name, value));
         Assert.Equal(errorId, error.ErrorId);
-        Assert.Equal(before, ledger.Store.GetSummary().RecordCount);
+        Assert.Equal(before, ledger.GetSummary().Store.RecordCount);
     }
 
     [Fact]
@@ -151,22 +160,22 @@ public sealed class AuditLedgerTests : IDisposable
         Assert.True(ledger.IsReadOnly);
         var error = Assert.Throws<AuditGuardException>(() => ledger.Append(LedgerFixture.Note(9)));
         Assert.Equal("SignerKeyUnavailable", error.ErrorId);
-        Assert.True(ChainVerifier.Verify(ledger, new VerifyOptions()).IsValid);
-        Assert.Equal(4, ledger.Store.GetSummary().RecordCount);
+        Assert.True(ledger.Verify(new VerifyOptions()).IsValid);
+        Assert.Equal(4, ledger.GetSummary().Store.RecordCount);
     }
 
     [Fact]
     public void A_damaged_key_file_leaves_the_store_readable_but_read_only()
     {
         var path = LedgerFixture.CreateWithNotes(_temp, 2);
-        File.WriteAllText(AuditLedger.SignerKeyPath(path), "not a PFX any more");
-        File.WriteAllText(AuditLedger.SecretKeyPath(path), "short");
+        File.WriteAllText(LocalKeyFiles.Beside(path).SignerKeyPath, "not a PFX any more");
+        File.WriteAllText(LocalKeyFiles.Beside(path).SecretKeyPath, "short");
 
         using var ledger = LedgerFixture.Open(path);
 
         Assert.True(ledger.IsReadOnly);
         Assert.Contains("cannot be used", ledger.GetSummary().ReadOnlyReason, StringComparison.Ordinal);
-        Assert.True(ChainVerifier.Verify(ledger, new VerifyOptions()).IsValid);
+        Assert.True(ledger.Verify(new VerifyOptions()).IsValid);
         Assert.Equal("SignerKeyUnavailable", Assert.Throws<AuditGuardException>(() => ledger.Append(LedgerFixture.Note(3))).ErrorId);
     }
 
@@ -180,11 +189,11 @@ public sealed class AuditLedgerTests : IDisposable
         var before = File.ReadAllBytes(path);
 
         var error = Assert.Throws<AuditGuardException>(() =>
-            AuditLedger.Open(path, new LedgerOpenOptions { SigningKey = SigningKey.FromCertificate(stranger.Certificate, TimeProvider.System) }));
+            LedgerFixture.Open(path, signingKey: SigningKey.FromCertificate(stranger.Certificate, TimeProvider.System)));
 
         Assert.Equal("SignerNotRegistered", error.ErrorId);
         using var check = LedgerFixture.Open(path);
-        Assert.Equal(2, check.Store.GetSummary().RecordCount);
+        Assert.Equal(2, check.GetSummary().Store.RecordCount);
     }
 
     [Fact]
@@ -192,12 +201,12 @@ public sealed class AuditLedgerTests : IDisposable
     {
         var certificate = SigningCertificateFactory.CreateSelfSigned("CN=Provided", SigningKeyAlgorithm.Rsa2048, TimeSpan.FromDays(30), TimeProvider.System);
         var path = _temp.File("provided.db");
-        using var ledger = AuditLedger.Open(path, new LedgerOpenOptions { SigningKey = SigningKey.FromCertificate(certificate, TimeProvider.System) });
+        using var ledger = LedgerFixture.Open(path, signingKey: SigningKey.FromCertificate(certificate, TimeProvider.System));
 
-        var genesis = ledger.Store.ReadRecords(new RecordFilter()).Single();
+        var genesis = ledger.ReadRecords(new RecordFilter()).Single();
         Assert.Equal(CertificateFingerprint.Of(certificate), genesis.Signer);
-        Assert.False(File.Exists(AuditLedger.SignerKeyPath(path)));
-        var result = ChainVerifier.Verify(ledger, new VerifyOptions());
+        Assert.False(File.Exists(LocalKeyFiles.Beside(path).SignerKeyPath));
+        var result = ledger.Verify(new VerifyOptions());
         Assert.True(result.IsValid);
         Assert.Equal(TrustLevel.Untrusted, result.TrustLevel);
     }
@@ -214,7 +223,7 @@ public sealed class AuditLedgerTests : IDisposable
             Assert.Equal(oldSigner, rotation.Signer);
             var after = ledger.Append(LedgerFixture.Note(3));
             Assert.Equal(CertificateFingerprint.Of(next), after.Signer);
-            Assert.True(ChainVerifier.Verify(ledger, new VerifyOptions()).IsValid);
+            Assert.True(ledger.Verify(new VerifyOptions()).IsValid);
         }
 
         using (var withoutKey = LedgerFixture.Open(path))
@@ -222,10 +231,10 @@ public sealed class AuditLedgerTests : IDisposable
             Assert.True(withoutKey.IsReadOnly);
         }
 
-        using var withNew = AuditLedger.Open(path, new LedgerOpenOptions { SigningKey = SigningKey.FromCertificate(next, TimeProvider.System) });
+        using var withNew = LedgerFixture.Open(path, signingKey: SigningKey.FromCertificate(next, TimeProvider.System));
         Assert.False(withNew.IsReadOnly);
         withNew.Append(LedgerFixture.Note(4));
-        Assert.True(ChainVerifier.Verify(withNew, new VerifyOptions()).IsValid);
+        Assert.True(withNew.Verify(new VerifyOptions()).IsValid);
     }
 
     [Fact]
@@ -250,13 +259,13 @@ public sealed class AuditLedgerTests : IDisposable
         {
             ready.SignalAndWait();
             using var ledger = LedgerFixture.Open(path);
-            ids[i] = ledger.Store.StoreId;
+            ids[i] = ledger.StoreId;
             Assert.False(ledger.IsReadOnly);
         });
 
         Assert.Single(ids.Distinct());
         using var check = LedgerFixture.Open(path);
-        Assert.Single(check.Store.ReadRecords(new RecordFilter { Types = [RecordTypes.StoreCreated] }));
-        Assert.True(ChainVerifier.Verify(check, new VerifyOptions()).IsValid);
+        Assert.Single(check.ReadRecords(new RecordFilter { Types = [RecordTypes.StoreCreated] }));
+        Assert.True(check.Verify(new VerifyOptions()).IsValid);
     }
 }

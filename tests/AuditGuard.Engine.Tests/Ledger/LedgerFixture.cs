@@ -1,15 +1,38 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Ledger;
-using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Ledger.Verification;
+using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Signing;
+using AuditGuard.Engine.Storage.Sqlite;
+using AuditGuard.Engine.Tests.Storage;
 
 namespace AuditGuard.Engine.Tests.Ledger;
 
-/// <summary>Makes throwaway ledgers and tampers with them the way an attacker with file access would.</summary>
+/// <summary>Makes throwaway ledgers, on an SQLite file or on any back end under test.</summary>
 internal static class LedgerFixture
 {
-    public static AuditLedger Open(string path, TimeProvider? clock = null) =>
-        AuditLedger.Open(path, new LedgerOpenOptions { Store = new StoreOpenOptions { Clock = clock ?? TimeProvider.System } });
+    /// <summary>The ledger of the SQLite store at <paramref name="path"/>, with the operations table when asked.</summary>
+    public static AuditLedger Open(string path, TimeProvider? clock = null, SigningKey? signingKey = null, bool withOperations = false)
+    {
+        clock ??= TimeProvider.System;
+        return AuditLedger.Open(SqliteRecordStore.Open(path, new SqliteStoreOptions { Clock = clock }), new LedgerOpenOptions
+        {
+            KeyFiles = LocalKeyFiles.Beside(path),
+            Clock = clock,
+            SigningKey = signingKey,
+            Projections = withOperations ? [new OperationsProjection()] : [],
+        });
+    }
+
+    /// <summary>The ledger of the store called <paramref name="name"/> on <paramref name="backend"/>, with the operations table.</summary>
+    public static AuditLedger Open(StoreBackend backend, string name = "store", TimeProvider? clock = null) =>
+        AuditLedger.Open(backend.Open(name), new LedgerOpenOptions
+        {
+            KeyFiles = backend.KeyFiles(name),
+            Clock = clock ?? TimeProvider.System,
+            Projections = [new OperationsProjection()],
+        });
 
     public static RecordDraft Note(int n, Guid? operation = null, byte[]? blob = null) =>
         new("test.note", new JsonObject { ["n"] = n, ["text"] = $"note {n}" }, operation, blob is null ? null : [blob]);
@@ -26,7 +49,7 @@ internal static class LedgerFixture
     public static ChainVerificationResult Verify(string path, string? witness = null)
     {
         using var ledger = Open(path);
-        return ChainVerifier.Verify(ledger, new VerifyOptions { WitnessPath = witness });
+        return ledger.Verify(new VerifyOptions { WitnessPath = witness });
     }
 
     /// <summary>Runs SQL through the sqlite3 command-line shell, as someone editing the file by hand would.</summary>

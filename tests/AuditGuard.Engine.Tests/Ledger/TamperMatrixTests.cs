@@ -3,24 +3,38 @@ using System.Text;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
+using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
-using Microsoft.Data.Sqlite;
+using AuditGuard.Engine.Tests.Storage;
+using AuditGuard.Engine.Tests.Storage.Sqlite;
 
 namespace AuditGuard.Engine.Tests.Ledger;
 
-/// <summary>One test per kind of tampering, each named after the verdict that must catch it.</summary>
-public sealed class TamperMatrixTests : IDisposable
+/// <summary>
+/// One test per kind of tampering, each named after the verdict that must catch it. The attacks
+/// go through a back end's tamper hooks (what someone who can write the storage but holds no
+/// key can do), so every back end faces the same matrix.
+/// </summary>
+public abstract class TamperMatrix<TBackend> : IDisposable
+    where TBackend : StoreBackend, new()
 {
+    private readonly TBackend _backend = new();
     private readonly TempFolder _temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _backend.Dispose();
+        _temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     [Fact]
     public void An_untouched_chain_is_valid_trusted_as_self_signed_and_unanchored_without_a_witness()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 5);
-        var result = LedgerFixture.Verify(path);
+        CreateWithNotes(5);
+        var result = Verify();
 
         Assert.True(result.IsValid);
         Assert.Equal(6, result.RecordsChecked);
@@ -34,12 +48,11 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void BodyHashMismatch_when_a_body_byte_is_edited()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 5);
+        var rows = CreateWithNotes(5);
         // 'note 3' becomes 'note 4' in record 3's body; the hash column stays.
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards +
-            "UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'note 3', 'note 4') AS BLOB) WHERE seq = 3;");
+        _backend.Tamper().SetBody(3, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(rows[3].Body).Replace("note 3", "note 4", StringComparison.Ordinal)));
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.BodyHashMismatch, 3);
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.SignatureInvalid && v.Sequence == 3);
@@ -48,11 +61,10 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void SignatureInvalid_when_a_signature_is_replaced()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 5);
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards +
-            "UPDATE records SET signature = (SELECT signature FROM records WHERE seq = 2) WHERE seq = 4;");
+        var rows = CreateWithNotes(5);
+        _backend.Tamper().SetSignature(4, rows[2].Signature);
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.SignatureInvalid, 4);
         Assert.Single(result.Verdicts, v => v.Severity == VerdictSeverity.Error);
@@ -61,62 +73,71 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void SequenceGap_when_a_middle_record_is_deleted()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 5);
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards + "DELETE FROM records WHERE seq = 3;");
+        CreateWithNotes(5);
+        _backend.Tamper().DeleteRecords(3, 3);
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.SequenceGap, 3);
     }
 
     [Fact]
+    public void BrokenLink_when_a_record_is_rewritten_and_re_signed_with_the_stores_own_key()
+    {
+        var rows = CreateWithNotes(5);
+        // Someone who holds the key file rewrites record 3 and signs it again: record 3 itself
+        // verifies, but record 4 still links to what record 3 used to be.
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        var rewritten = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(rows[3].Body).Replace("note 3", "note 33", StringComparison.Ordinal));
+        var tamper = _backend.Tamper();
+        tamper.DeleteRecords(3, 3);
+        tamper.InsertRecord(rows[3] with { Body = rewritten, Hash = SHA256.HashData(rewritten), Signature = key.SignDetached(rewritten, DateTimeOffset.UtcNow) });
+
+        var result = Verify();
+
+        AssertFirstError(result, VerdictKind.BrokenLink, 4);
+        Assert.Single(result.Verdicts, v => v.Severity == VerdictSeverity.Error);
+    }
+
+    [Fact]
     public void Truncated_when_the_tail_is_deleted_and_a_witness_remembers_it()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 5);
+        CreateWithNotes(5);
         var witness = _temp.File("witness.json");
-        using (var ledger = LedgerFixture.Open(path))
+        using (var ledger = OpenLedger())
         {
-            ledger.WriteCheckpoint();
-            Witness.Export(ledger, witness, overwrite: false);
+            Witness.Export(ledger.WriteCheckpoint(), witness, overwrite: false);
         }
 
-        Assert.Empty(LedgerFixture.Verify(path, witness).Verdicts);
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards + "DELETE FROM records WHERE seq >= 4;");
+        Assert.Empty(Verify(witness).Verdicts);
+        _backend.Tamper().DeleteRecords(4, long.MaxValue);
 
-        Assert.True(LedgerFixture.Verify(path).IsValid, "without a witness a deleted tail cannot show");
-        var result = LedgerFixture.Verify(path, witness);
+        Assert.True(Verify().IsValid, "without a witness a deleted tail cannot show");
+        var result = Verify(witness);
 
         AssertFirstError(result, VerdictKind.Truncated, 6);
         Assert.Equal(witness, result.Verdicts.Single(v => v.Kind == VerdictKind.Truncated).File);
     }
 
     [Fact]
-    public void RolledBack_when_the_file_is_swapped_for_an_older_copy_that_went_on_differently()
+    public void RolledBack_when_the_store_is_swapped_for_an_older_copy_that_went_on_differently()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 3);
-        var older = _temp.File("older-copy.db");
-        File.Copy(path, older);
+        CreateWithNotes(3);
+        var older = _backend.Tamper().SaveCopy();
         var witness = _temp.File("witness.json");
-        using (var ledger = LedgerFixture.Open(path))
+        using (var ledger = OpenLedger())
         {
             ledger.Append(LedgerFixture.Note(4));
-            ledger.WriteCheckpoint();
-            Witness.Export(ledger, witness, overwrite: false);
+            Witness.Export(ledger.WriteCheckpoint(), witness, overwrite: false);
         }
 
-        SqliteConnection.ClearAllPools();
-        File.Copy(older, path, overwrite: true);
-        foreach (var companion in new[] { "-wal", "-shm" })
-        {
-            File.Delete(path + companion);
-        }
-
-        using (var swapped = LedgerFixture.Open(path))
+        _backend.Tamper().RestoreCopy(older);
+        using (var swapped = OpenLedger())
         {
             swapped.Append([LedgerFixture.Note(40), LedgerFixture.Note(50), LedgerFixture.Note(60)]);
         }
 
-        var result = LedgerFixture.Verify(path, witness);
+        var result = Verify(witness);
 
         AssertFirstError(result, VerdictKind.RolledBack, 5);
     }
@@ -124,14 +145,10 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void Reordered_when_two_records_swap_places()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 5);
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards + """
-            CREATE TEMP TABLE swap AS SELECT * FROM records WHERE seq IN (2, 3);
-            DELETE FROM records WHERE seq IN (2, 3);
-            INSERT INTO records SELECT 5 - seq, hash, prev, type, op_id, time, body, signature, signer FROM swap;
-            """);
+        CreateWithNotes(5);
+        _backend.Tamper().SwapRecords(2, 3);
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.Reordered, 2);
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.Reordered && v.Sequence == 3);
@@ -140,13 +157,13 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void UnknownSigner_when_a_forged_record_is_hashed_correctly_but_signed_by_an_unregistered_key()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 3);
+        var rows = CreateWithNotes(3);
         using var forger = SigningKey.FromCertificate(
             SigningCertificateFactory.CreateSelfSigned("CN=Forger", SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(1), TimeProvider.System),
             TimeProvider.System);
-        AppendForged(path, forger, storeOverride: null);
+        _backend.Tamper().InsertRecord(Forged(rows[^1], forger, StoreId()));
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.UnknownSigner, 4);
     }
@@ -154,12 +171,12 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void StoreMismatch_when_a_body_names_another_store()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 3);
+        var rows = CreateWithNotes(3);
         // An attacker holding the store's own key re-signs a record that claims another store.
-        using var key = LocalSigningKey.TryLoad(AuditLedger.SignerKeyPath(path), TimeProvider.System)!;
-        AppendForged(path, key, storeOverride: Guid.NewGuid());
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        _backend.Tamper().InsertRecord(Forged(rows[^1], key, Guid.NewGuid()));
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.StoreMismatch, 4);
         Assert.Single(result.Verdicts, v => v.Severity == VerdictSeverity.Error);
@@ -168,11 +185,10 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void IndexMismatch_when_a_derived_column_is_changed_without_touching_the_body()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 3);
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards +
-            "UPDATE records SET type = 'test.other', op_id = '11111111-1111-1111-1111-111111111111' WHERE seq = 2;");
+        CreateWithNotes(3);
+        _backend.Tamper().SetDerivedColumns(2, "test.other", "11111111-1111-1111-1111-111111111111");
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.IndexMismatch, 2);
         Assert.Contains("type", result.Verdicts.First(v => v.Kind == VerdictKind.IndexMismatch).Message, StringComparison.Ordinal);
@@ -180,17 +196,42 @@ public sealed class TamperMatrixTests : IDisposable
     }
 
     [Fact]
+    public void IndexMismatch_when_a_derived_table_row_is_edited_or_deleted()
+    {
+        using (var session = GuardSession.Open(_backend.Open(), _backend.KeyFiles(), new GuardSessionOptions()))
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                session.RecordRefusal(session.PlanOperation(new OperationRequest("NoSuchConnector", null, "x", new Dictionary<string, object?>(),
+                    null, null, "refused on purpose", null, null, null, ActorIdentity.Current(null)), Hosting.ProcessScriptHost.Instance));
+            }
+        }
+
+        var ids = OperationIds();
+        Assert.True(Verify().IsValid);
+        var tamper = _backend.Tamper();
+        tamper.SetDerivedValue(OperationsProjection.Declaration, ids[0], "state", "Closed");
+        tamper.DeleteDerivedRow(OperationsProjection.Declaration, ids[1]);
+
+        var result = Verify();
+
+        Assert.False(result.IsValid);
+        var mismatches = result.Verdicts.Where(v => v.Kind == VerdictKind.IndexMismatch).ToList();
+        Assert.Contains(mismatches, v => v.Message.Contains(ids[0], StringComparison.Ordinal) && v.Message.Contains("Closed", StringComparison.Ordinal));
+        Assert.Contains(mismatches, v => v.Message.Contains(ids[1], StringComparison.Ordinal) && v.Message.Contains("missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BlobMismatch_when_a_blob_is_overwritten()
     {
-        var path = _temp.File("blob.db");
-        using (var ledger = LedgerFixture.Open(path))
+        using (var ledger = OpenLedger())
         {
             ledger.Append(LedgerFixture.Note(1, blob: Encoding.UTF8.GetBytes("the real before-state")));
         }
 
-        LedgerFixture.Sqlite(path, LedgerFixture.DropGuards + "UPDATE blobs SET bytes = CAST('a forged before-state' AS BLOB);");
+        _backend.Tamper().SetAllBlobs(Encoding.UTF8.GetBytes("a forged before-state"));
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         AssertFirstError(result, VerdictKind.BlobMismatch, 1);
     }
@@ -198,15 +239,14 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void BlobErased_is_a_warning_not_tampering()
     {
-        var path = _temp.File("erased.db");
-        using (var ledger = LedgerFixture.Open(path))
+        using (var ledger = OpenLedger())
         {
             ledger.Append(LedgerFixture.Note(1, blob: Encoding.UTF8.GetBytes("personal data to be erased later")));
         }
 
-        LedgerFixture.Sqlite(path, "UPDATE blobs SET bytes = NULL;");
+        _backend.Tamper().SetAllBlobs(null);
 
-        var result = LedgerFixture.Verify(path);
+        var result = Verify();
 
         Assert.True(result.IsValid);
         var erased = Assert.Single(result.Verdicts, v => v.Kind == VerdictKind.BlobErased);
@@ -215,16 +255,30 @@ public sealed class TamperMatrixTests : IDisposable
     }
 
     [Fact]
+    public void BodyMalformed_when_a_body_that_is_not_a_record_is_hashed_and_signed_with_the_stores_key()
+    {
+        var rows = CreateWithNotes(2);
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        var body = Encoding.UTF8.GetBytes("[\"not\",\"a\",\"record\"]");
+        var time = DateTimeOffset.UtcNow;
+        _backend.Tamper().InsertRecord(new RecordRow(3, SHA256.HashData(body), rows[^1].Hash, "test.note", null, Rfc3339.Format(time), body,
+            key.SignDetached(body, time), key.Fingerprint));
+
+        var result = Verify();
+
+        AssertFirstError(result, VerdictKind.BodyMalformed, 3);
+    }
+
+    [Fact]
     public void ClockAnomaly_is_a_warning_when_time_steps_back()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
-        var path = _temp.File("clock.db");
-        using var ledger = LedgerFixture.Open(path, clock);
+        using var ledger = LedgerFixture.Open(_backend, clock: clock);
         ledger.Append(LedgerFixture.Note(1));
         clock.Advance(TimeSpan.FromMinutes(-5));
         ledger.Append(LedgerFixture.Note(2));
 
-        var result = ChainVerifier.Verify(ledger, new VerifyOptions());
+        var result = ledger.Verify(new VerifyOptions());
 
         Assert.True(result.IsValid);
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.ClockAnomaly && v.Sequence == 2 && v.Severity == VerdictSeverity.Warning);
@@ -233,10 +287,10 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void A_range_verifies_on_its_own_and_links_to_the_record_before_it()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 10);
-        using var ledger = LedgerFixture.Open(path);
+        CreateWithNotes(10);
+        using var ledger = OpenLedger();
 
-        var result = ChainVerifier.Verify(ledger, new VerifyOptions { FromSequence = 4, ToSequence = 7 });
+        var result = ledger.Verify(new VerifyOptions { FromSequence = 4, ToSequence = 7 });
 
         Assert.True(result.IsValid);
         Assert.Equal(4, result.RecordsChecked);
@@ -246,14 +300,43 @@ public sealed class TamperMatrixTests : IDisposable
     [Fact]
     public void Verification_reports_the_progress_it_makes()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 1200);
-        using var ledger = LedgerFixture.Open(path);
+        CreateWithNotes(1200);
+        using var ledger = OpenLedger();
         var reports = new List<(long Done, long Total)>();
 
-        ChainVerifier.Verify(ledger, new VerifyOptions { Progress = (done, total) => reports.Add((done, total)) });
+        ledger.Verify(new VerifyOptions { Progress = (done, total) => reports.Add((done, total)) });
 
         Assert.True(reports.Count >= 3);
         Assert.Equal((1202L, 1202L), reports[^1]);
+    }
+
+    private AuditLedger OpenLedger() => LedgerFixture.Open(_backend);
+
+    private Guid StoreId()
+    {
+        using var ledger = OpenLedger();
+        return ledger.StoreId;
+    }
+
+    private List<string> OperationIds()
+    {
+        using var ledger = OpenLedger();
+        using var snapshot = ledger.OpenSnapshot();
+        return snapshot.ReadProjection(OperationsProjection.Declaration).Select(r => r.Text("op_id")!).ToList();
+    }
+
+    /// <summary>A store with a genesis record and <paramref name="notes"/> notes after it, closed again; its rows.</summary>
+    private List<RecordRow> CreateWithNotes(int notes)
+    {
+        using var ledger = OpenLedger();
+        ledger.Append(Enumerable.Range(1, notes).Select(i => LedgerFixture.Note(i)).ToList());
+        return ledger.ReadRecords(new RecordFilter()).ToList();
+    }
+
+    private ChainVerificationResult Verify(string? witness = null)
+    {
+        using var ledger = OpenLedger();
+        return ledger.Verify(new VerifyOptions { WitnessPath = witness });
     }
 
     private static void AssertFirstError(ChainVerificationResult result, VerdictKind kind, long sequence)
@@ -264,26 +347,18 @@ public sealed class TamperMatrixTests : IDisposable
         Assert.Equal(sequence, first.Sequence);
     }
 
-    /// <summary>Appends a record built outside AuditGuard: correct hash and link, signed by <paramref name="key"/>.</summary>
-    private static void AppendForged(string path, SigningKey key, Guid? storeOverride)
+    /// <summary>A record built outside AuditGuard after <paramref name="head"/>: correct hash and link, signed by <paramref name="key"/>.</summary>
+    private static RecordRow Forged(RecordRow head, SigningKey key, Guid storeId)
     {
-        RecordRow head;
-        Guid storeId;
-        using (var ledger = LedgerFixture.Open(path))
-        {
-            head = ledger.Store.ReadRecords(new RecordFilter { Last = 1 }).Single();
-            storeId = storeOverride ?? ledger.Store.StoreId;
-        }
-
         var time = DateTimeOffset.UtcNow;
         var body = JsonCanonicalizer.Canonicalize(System.Text.Json.Nodes.JsonNode.Parse($$"""
             {"v":1,"store":"{{storeId:D}}","seq":{{head.Sequence + 1}},"prev":"{{head.HashHex}}","time":"{{Rfc3339.Format(time)}}",
              "signer":"{{key.Fingerprint}}","type":"test.note","n":99,"text":"forged"}
             """));
-        var hash = Hex.Lower(SHA256.HashData(body));
-        var signature = Hex.Lower(key.SignDetached(body, time));
-        LedgerFixture.Sqlite(path,
-            $"INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES ({head.Sequence + 1}, x'{hash}', x'{head.HashHex}', " +
-            $"'test.note', NULL, '{Rfc3339.Format(time)}', x'{Hex.Lower(body)}', x'{signature}', '{key.Fingerprint}');");
+        return new RecordRow(head.Sequence + 1, SHA256.HashData(body), head.Hash, "test.note", null, Rfc3339.Format(time), body,
+            key.SignDetached(body, time), key.Fingerprint);
     }
 }
+
+/// <summary>The tamper matrix on the SQLite back end.</summary>
+public sealed class SqliteTamperMatrix : TamperMatrix<SqliteBackend>;

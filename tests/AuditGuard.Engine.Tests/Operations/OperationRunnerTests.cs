@@ -1,47 +1,50 @@
 using System.Text.Json.Nodes;
-using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
-using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Hosting;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Storage;
-using AuditGuard.Engine.Tests.Ledger;
 
 namespace AuditGuard.Engine.Tests.Operations;
 
 public sealed class OperationRunnerTests : IDisposable
 {
     private readonly TempFolder _temp = new();
-    private readonly AuditLedger _ledger;
-    private readonly OperationRunner _runner;
+    private readonly GuardSession _session;
 
     public OperationRunnerTests()
     {
-        _ledger = LedgerFixture.Open(_temp.File("operations.db"));
-        _runner = new OperationRunner(_ledger, ConnectorRegistry.BuiltIn);
+        _session = GuardSession.OpenFile(_temp.File("operations.db"), new GuardSessionOptions());
     }
 
     public void Dispose()
     {
-        _ledger.Dispose();
+        _session.Dispose();
         _temp.Dispose();
     }
+
+    private long RecordCount => _session.Describe().Store.RecordCount;
+
+    private OperationPlan Plan(OperationRequest request) => _session.PlanOperation(request, ProcessScriptHost.Instance);
 
     [Fact]
     public void A_write_that_needs_no_approval_is_exactly_two_records_and_ends_Closed()
     {
         var file = _temp.File("motd.txt");
         File.WriteAllText(file, "old");
-        var before = _ledger.Store.GetSummary().RecordCount;
+        var before = RecordCount;
 
-        var view = _runner.Execute(_runner.Plan(SetContent(file, "new")), out var failure);
+        var view = _session.ExecuteOperation(Plan(SetContent(file, "new")), out var failure);
 
         Assert.Null(failure);
         Assert.Equal(OperationState.Closed, view.State);
-        Assert.Equal(2, _ledger.Store.GetSummary().RecordCount - before);
+        Assert.Equal(2, RecordCount - before);
         Assert.Equal(["Planned", "Validated", "Executing"], Transitions(view.Records[0]));
         Assert.Equal(["Executed", "Verified", "Closed"], Transitions(view.Records[1]));
         Assert.Equal("new", File.ReadAllText(file));
-        Assert.True(ChainVerifier.Verify(_ledger, new VerifyOptions()).IsValid);
+        Assert.True(_session.Verify(new VerifyOptions()).IsValid);
     }
 
     [Fact]
@@ -51,8 +54,8 @@ public sealed class OperationRunnerTests : IDisposable
         File.WriteAllText(file, "v1");
         var request = SetContent(file, "v2");
 
-        var dry = _runner.RecordDryRun(_runner.Plan(request));
-        var real = _runner.Execute(_runner.Plan(request), out _);
+        var dry = _session.RecordDryRun(Plan(request));
+        var real = _session.ExecuteOperation(Plan(request), out _);
 
         var dryBody = Body(dry.Records[0]);
         var realBody = Body(real.Records[0]);
@@ -80,13 +83,13 @@ public sealed class OperationRunnerTests : IDisposable
         var script = new ScriptAction("check", [], _ =>
         {
             // Another connection, as another process would see the store.
-            using var other = LedgerFixture.Open(_ledger.Store.Path);
-            stateSeenByScript = other.Store.ReadRecords(new RecordFilter { Types = [OperationRecords.Intent], Last = 1 })
+            using var other = GuardSession.OpenFile(_session.Location, new GuardSessionOptions());
+            stateSeenByScript = other.ReadRecords(new RecordFilter { Types = [OperationRecordCodec.IntentType], Last = 1 })
                 .Select(r => (string?)JsonNode.Parse(r.Body)!["transitions"]!.AsArray()[^1]).Single();
             return [];
         });
 
-        _runner.Execute(_runner.Plan(Script(script)), out _);
+        _session.ExecuteOperation(Plan(Script(script)), out _);
 
         Assert.Equal("Executing", stateSeenByScript);
     }
@@ -96,7 +99,7 @@ public sealed class OperationRunnerTests : IDisposable
     {
         var script = new ScriptAction("throw", [], _ => throw new InvalidOperationException("service refused to restart"));
 
-        var view = _runner.Execute(_runner.Plan(Script(script)), out var failure);
+        var view = _session.ExecuteOperation(Plan(Script(script)), out var failure);
 
         Assert.IsType<InvalidOperationException>(failure);
         Assert.Equal(OperationState.Failed, view.State);
@@ -107,10 +110,10 @@ public sealed class OperationRunnerTests : IDisposable
     [Fact]
     public void A_refused_plan_is_recorded_as_ValidationFailed_with_its_ErrorId()
     {
-        var plan = _runner.Plan(new OperationRequest("Registry", null, "HKLM:\\x", new Dictionary<string, object?>(), null, null, "why", null, null, null, ActorIdentity.Current(null)));
+        var plan = Plan(new OperationRequest("Registry", null, "HKLM:\\x", new Dictionary<string, object?>(), null, null, "why", null, null, null, ActorIdentity.Current(null)));
 
         Assert.Equal("ConnectorNotFound", plan.Refusal!.ErrorId);
-        var view = _runner.RecordRefusal(plan);
+        var view = _session.RecordRefusal(plan);
         Assert.Equal(OperationState.ValidationFailed, view.State);
         Assert.Equal("ConnectorNotFound", view.Error!.ErrorId);
         Assert.Single(view.Records);
@@ -120,15 +123,14 @@ public sealed class OperationRunnerTests : IDisposable
     public void Nothing_runs_when_the_intent_cannot_be_recorded()
     {
         var path = _temp.File("auditor-copy.db");
-        File.Copy(_ledger.Store.Path, path);
+        File.Copy(_session.Location, path);
         // The open store's newest pages are still in its log: a copy takes both, without the keys.
-        File.Copy(_ledger.Store.Path + "-wal", path + "-wal");
-        using var readOnly = LedgerFixture.Open(path);
-        var runner = new OperationRunner(readOnly, ConnectorRegistry.BuiltIn);
+        File.Copy(_session.Location + "-wal", path + "-wal");
+        using var readOnly = GuardSession.OpenFile(path, new GuardSessionOptions());
         var ran = false;
-        var plan = runner.Plan(Script(new ScriptAction("mark", [], _ => { ran = true; return []; })));
+        var plan = readOnly.PlanOperation(Script(new ScriptAction("mark", [], _ => { ran = true; return []; })), ProcessScriptHost.Instance);
 
-        var error = Assert.Throws<AuditGuardException>(() => runner.Execute(plan, out _));
+        var error = Assert.Throws<AuditGuardException>(() => readOnly.ExecuteOperation(plan, out _));
 
         Assert.Equal("OperationIntentNotRecorded", error.ErrorId);
         Assert.False(ran);
@@ -147,32 +149,19 @@ public sealed class OperationRunnerTests : IDisposable
             throw new OutOfMemoryException("simulated death");
 #pragma warning restore CA2201
         });
-        var plan = _runner.Plan(new OperationRequest("FileSystem", "Invoke", file, new Dictionary<string, object?>(), script, null, "crash", null, null, null, ActorIdentity.Current(null)));
-        Assert.Throws<OutOfMemoryException>(() => _runner.Execute(plan, out _));
+        var plan = Plan(new OperationRequest("FileSystem", "Invoke", file, new Dictionary<string, object?>(), script, null, "crash", null, null, null, ActorIdentity.Current(null)));
+        Assert.Throws<OutOfMemoryException>(() => _session.ExecuteOperation(plan, out _));
 
-        var orphan = Assert.Single(_runner.Query(new OperationQuery(), orphanedOnly: true));
+        var orphan = Assert.Single(_session.QueryOperations(new OperationQuery(), orphanedOnly: true));
         Assert.Equal(OperationState.Executing, orphan.State);
 
-        var repaired = _runner.Repair(orphan.OperationId, ActorIdentity.Current(null));
+        var repaired = _session.RepairOperation(orphan.OperationId, ActorIdentity.Current(null));
 
         Assert.Equal(OperationState.Indeterminate, repaired.State);
         Assert.Equal("Neither", repaired.Finding);
-        Assert.Empty(_runner.Query(new OperationQuery(), orphanedOnly: true));
-        Assert.Equal("OperationNotOrphaned", Assert.Throws<AuditGuardException>(() => _runner.Repair(orphan.OperationId, ActorIdentity.Current(null))).ErrorId);
-        Assert.True(ChainVerifier.Verify(_ledger, new VerifyOptions()).IsValid);
-    }
-
-    [Fact]
-    public void The_operations_index_is_checked_against_the_records()
-    {
-        var view = _runner.Execute(_runner.Plan(Script(new ScriptAction("ok", [], _ => []))), out _);
-        _ledger.Dispose();
-        LedgerFixture.Sqlite(_ledger.Store.Path, $"UPDATE operations SET state = 'Failed' WHERE op_id = '{view.OperationId:D}';");
-
-        var result = LedgerFixture.Verify(_ledger.Store.Path);
-
-        Assert.False(result.IsValid);
-        Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.IndexMismatch);
+        Assert.Empty(_session.QueryOperations(new OperationQuery(), orphanedOnly: true));
+        Assert.Equal("OperationNotOrphaned", Assert.Throws<AuditGuardException>(() => _session.RepairOperation(orphan.OperationId, ActorIdentity.Current(null))).ErrorId);
+        Assert.True(_session.Verify(new VerifyOptions()).IsValid);
     }
 
     [Fact]
@@ -183,8 +172,8 @@ public sealed class OperationRunnerTests : IDisposable
         var low = SetContent(file, "y") with { RequestedRisk = RiskLevel.Low };
         var critical = SetContent(file, "y") with { RequestedRisk = RiskLevel.Critical };
 
-        Assert.Equal(RiskLevel.Medium, _runner.Plan(low).EffectiveRisk);
-        Assert.Equal(RiskLevel.Critical, _runner.Plan(critical).EffectiveRisk);
+        Assert.Equal(RiskLevel.Medium, Plan(low).EffectiveRisk);
+        Assert.Equal(RiskLevel.Critical, Plan(critical).EffectiveRisk);
     }
 
     private static OperationRequest SetContent(string file, string value) =>
@@ -194,7 +183,7 @@ public sealed class OperationRunnerTests : IDisposable
         new("Script", null, "app/service", new Dictionary<string, object?>(), script, null, "test script", null, null, null, ActorIdentity.Current(null));
 
     private JsonObject Body(long sequence) =>
-        JsonNode.Parse(_ledger.Store.ReadRecords(new RecordFilter { Sequences = [sequence] }).Single().Body)!.AsObject();
+        JsonNode.Parse(_session.ReadRecords(new RecordFilter { Sequences = [sequence] }).Single().Body)!.AsObject();
 
     private string[] Transitions(long sequence) => Body(sequence)["transitions"]!.AsArray().Select(t => (string)t!).ToArray();
 }

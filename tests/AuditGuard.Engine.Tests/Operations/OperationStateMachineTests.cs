@@ -1,3 +1,4 @@
+using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 
 namespace AuditGuard.Engine.Tests.Operations;
@@ -10,7 +11,7 @@ public sealed class OperationStateMachineTests
     [InlineData(new[] { OperationState.Planned, OperationState.ValidationFailed })]
     [InlineData(new[] { OperationState.Planned, OperationState.Validated, OperationState.PendingApproval, OperationState.Approved, OperationState.Executing })]
     public void A_new_operation_walks_from_Planned(OperationState[] path) =>
-        Assert.Equal(path[^1], OperationStateMachine.Walk(null, path));
+        Assert.Equal(path[^1], OperationStateMachine.Walk(Guid.Empty, null, path));
 
     [Theory]
     [InlineData(OperationState.Executing, new[] { OperationState.Executed, OperationState.Verified, OperationState.Closed })]
@@ -19,7 +20,7 @@ public sealed class OperationStateMachineTests
     [InlineData(OperationState.Closed, new[] { OperationState.RollingBack, OperationState.RolledBack })]
     [InlineData(OperationState.Indeterminate, new[] { OperationState.RollingBack, OperationState.RollbackFailed })]
     public void Later_records_continue_from_where_the_operation_stands(OperationState from, OperationState[] path) =>
-        Assert.Equal(path[^1], OperationStateMachine.Walk(from, path));
+        Assert.Equal(path[^1], OperationStateMachine.Walk(Guid.Empty, from, path));
 
     [Theory]
     [InlineData(null, new[] { OperationState.Executing })]
@@ -29,7 +30,7 @@ public sealed class OperationStateMachineTests
     [InlineData(OperationState.ValidationFailed, new[] { OperationState.Validated })]
     [InlineData(OperationState.RolledBack, new[] { OperationState.RollingBack })]
     public void Illegal_moves_are_refused(OperationState? from, OperationState[] path) =>
-        Assert.Throws<InvalidOperationException>(() => OperationStateMachine.Walk(from, path));
+        Assert.Equal(ErrorIds.OperationTransitionIllegal, Assert.Throws<AuditGuardException>(() => OperationStateMachine.Walk(Guid.Empty, from, path)).ErrorId);
 
     [Fact]
     public void Every_state_but_the_final_ones_has_a_way_on()

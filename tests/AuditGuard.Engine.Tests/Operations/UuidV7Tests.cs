@@ -1,4 +1,4 @@
-using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Tests.Operations;
 

@@ -234,7 +234,7 @@ public sealed class SigningKeyTests : IDisposable
         var (certificatePath, keyPath, certificate) = WritePemPair(key, stranger.ExportPkcs8PrivateKeyPem());
         certificate.Dispose();
 
-        AssertError("SigningCertificateNoPrivateKey", ErrorKind.InvalidArgument, () => SigningKey.FromPemFiles(certificatePath, keyPath, null, TimeProvider.System));
+        AssertError("SigningCertificateKeyMismatch", ErrorKind.InvalidArgument, () => SigningKey.FromPemFiles(certificatePath, keyPath, null, TimeProvider.System));
     }
 
     [Fact]

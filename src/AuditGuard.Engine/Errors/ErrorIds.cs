@@ -1,0 +1,94 @@
+namespace AuditGuard.Engine.Errors;
+
+/// <summary>
+/// Every ErrorId AuditGuard raises, as <c>&lt;Noun&gt;&lt;Problem&gt;</c>. They are a contract:
+/// runbooks and tests match on them, so one id names one problem and an id never changes
+/// meaning. Code compares against these constants, never against string literals.
+/// </summary>
+public static class ErrorIds
+{
+    // Stores: locating, creating, opening, reading and writing one.
+    public const string AuditStorePathInvalid = nameof(AuditStorePathInvalid);
+    public const string AuditStorePathIsFolder = nameof(AuditStorePathIsFolder);
+    public const string AuditStoreFolderNotFound = nameof(AuditStoreFolderNotFound);
+    public const string AuditStoreFolderNotWritable = nameof(AuditStoreFolderNotWritable);
+    public const string AuditStoreNotWritable = nameof(AuditStoreNotWritable);
+    public const string AuditStoreNotADatabase = nameof(AuditStoreNotADatabase);
+    public const string AuditStoreForeignDatabase = nameof(AuditStoreForeignDatabase);
+    public const string AuditStoreSchemaTooNew = nameof(AuditStoreSchemaTooNew);
+    public const string AuditStoreCorrupt = nameof(AuditStoreCorrupt);
+    public const string AuditStoreBusy = nameof(AuditStoreBusy);
+    public const string AuditStoreOnNetworkFileSystem = nameof(AuditStoreOnNetworkFileSystem);
+    public const string AuditStoreOpenFailed = nameof(AuditStoreOpenFailed);
+    public const string AuditStoreUnreadable = nameof(AuditStoreUnreadable);
+    public const string AuditStoreWriteFailed = nameof(AuditStoreWriteFailed);
+    public const string AuditStoreFull = nameof(AuditStoreFull);
+    public const string AuditStoreConflict = nameof(AuditStoreConflict);
+    public const string AuditStoreClosed = nameof(AuditStoreClosed);
+    public const string AuditStoreSettingUnknown = nameof(AuditStoreSettingUnknown);
+    public const string AuditStoreSettingInvalid = nameof(AuditStoreSettingInvalid);
+
+    // The ledger: records, checkpoints, witnesses, exports.
+    public const string AuditRecordNotFound = nameof(AuditRecordNotFound);
+    public const string AuditRecordFilterConflict = nameof(AuditRecordFilterConflict);
+    public const string AuditRecordInvalid = nameof(AuditRecordInvalid);
+    public const string AuditRecordNotStored = nameof(AuditRecordNotStored);
+    public const string AuditCheckpointNotFound = nameof(AuditCheckpointNotFound);
+    public const string AuditWitnessUnreadable = nameof(AuditWitnessUnreadable);
+    public const string AuditExportTargetExists = nameof(AuditExportTargetExists);
+    public const string AuditExportFailed = nameof(AuditExportFailed);
+
+    // Signers and keys.
+    public const string SignerKeyUnavailable = nameof(SignerKeyUnavailable);
+    public const string SignerNotRegistered = nameof(SignerNotRegistered);
+    public const string SignerAlreadyRegistered = nameof(SignerAlreadyRegistered);
+    public const string SigningCertificateNotFound = nameof(SigningCertificateNotFound);
+    public const string SigningCertificatePasswordInvalid = nameof(SigningCertificatePasswordInvalid);
+    public const string SigningCertificateUnreadable = nameof(SigningCertificateUnreadable);
+    public const string SigningCertificateFileInaccessible = nameof(SigningCertificateFileInaccessible);
+    public const string SigningCertificateFolderNotFound = nameof(SigningCertificateFolderNotFound);
+    public const string SigningCertificateFileExists = nameof(SigningCertificateFileExists);
+    public const string SigningCertificateSubjectInvalid = nameof(SigningCertificateSubjectInvalid);
+    public const string SigningCertificateNoPrivateKey = nameof(SigningCertificateNoPrivateKey);
+    public const string SigningCertificateKeyUnavailable = nameof(SigningCertificateKeyUnavailable);
+    public const string SigningCertificateKeyMismatch = nameof(SigningCertificateKeyMismatch);
+    public const string SigningCertificateExpired = nameof(SigningCertificateExpired);
+    public const string SigningCertificateNotYetValid = nameof(SigningCertificateNotYetValid);
+    public const string SigningCertificateKeyUsageForbidsSigning = nameof(SigningCertificateKeyUsageForbidsSigning);
+    public const string SigningCertificateKeyTooSmall = nameof(SigningCertificateKeyTooSmall);
+    public const string SigningCertificateAlgorithmUnsupported = nameof(SigningCertificateAlgorithmUnsupported);
+    public const string SigningKeyUnusable = nameof(SigningKeyUnusable);
+    public const string SecretKeyInvalid = nameof(SecretKeyInvalid);
+    public const string SecretKeyInaccessible = nameof(SecretKeyInaccessible);
+    public const string SecretKeyUnavailable = nameof(SecretKeyUnavailable);
+
+    // Connectors.
+    public const string ConnectorNotFound = nameof(ConnectorNotFound);
+    public const string ConnectorActionNotFound = nameof(ConnectorActionNotFound);
+    public const string ConnectorActionRequired = nameof(ConnectorActionRequired);
+
+    // Operations: planning, running, repairing, undoing.
+    public const string OperationTargetUnresolvable = nameof(OperationTargetUnresolvable);
+    public const string OperationParameterMissing = nameof(OperationParameterMissing);
+    public const string OperationParameterUnexpected = nameof(OperationParameterUnexpected);
+    public const string OperationParameterInvalid = nameof(OperationParameterInvalid);
+    public const string OperationScriptBlockConflict = nameof(OperationScriptBlockConflict);
+    public const string OperationScriptBlockMissing = nameof(OperationScriptBlockMissing);
+    public const string OperationRollbackScriptNotSupported = nameof(OperationRollbackScriptNotSupported);
+    public const string OperationTargetDrifted = nameof(OperationTargetDrifted);
+    public const string OperationTargetTooLarge = nameof(OperationTargetTooLarge);
+    public const string OperationRollbackNotSupported = nameof(OperationRollbackNotSupported);
+    public const string OperationCompensationNotSupported = nameof(OperationCompensationNotSupported);
+    public const string OperationSnapshotInvalid = nameof(OperationSnapshotInvalid);
+    public const string OperationNotFound = nameof(OperationNotFound);
+    public const string OperationNotOrphaned = nameof(OperationNotOrphaned);
+    public const string OperationNotExecutable = nameof(OperationNotExecutable);
+    public const string OperationTransitionIllegal = nameof(OperationTransitionIllegal);
+    public const string OperationRecordMalformed = nameof(OperationRecordMalformed);
+    public const string OperationScriptNotRunnable = nameof(OperationScriptNotRunnable);
+    public const string OperationIntentNotRecorded = nameof(OperationIntentNotRecorded);
+
+    // Raised by the cmdlet layer: a failure AuditGuard did not raise itself.
+    public const string OperationFailed = nameof(OperationFailed);
+    public const string AuditGuardInternalError = nameof(AuditGuardInternalError);
+}

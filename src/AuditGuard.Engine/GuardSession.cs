@@ -1,0 +1,156 @@
+using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Hosting;
+using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
+using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Policy;
+using AuditGuard.Engine.Signing;
+using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Sqlite;
+
+namespace AuditGuard.Engine;
+
+/// <summary>How a session is opened: with which signer, and the parts it is composed of.</summary>
+public sealed record GuardSessionOptions
+{
+    /// <summary>For a store in a file: create its folder when it is missing (the per-user default store only).</summary>
+    public bool CreateFolder { get; init; }
+
+    /// <summary>For a store in a file: how long a locked store is waited for before AuditStoreBusy.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The store's signer, when the caller chose one; the session owns it from here on.</summary>
+    public SigningKey? SigningKey { get; init; }
+
+    /// <summary>What produced the store, written into a new store's genesis record.</summary>
+    public string Generator { get; init; } = "AuditGuard";
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Shared by every session of a process, so each can tell an operation another one runs from an orphan.</summary>
+    public ILivenessProbe? Liveness { get; init; }
+
+    /// <summary>The connectors the session may use; the built-in ones when null.</summary>
+    public ConnectorRegistry? Connectors { get; init; }
+
+    /// <summary>The policy that decides each write; every write is allowed when null.</summary>
+    public IPolicyEvaluator? Policy { get; init; }
+}
+
+/// <summary>
+/// The composition root: one open store with its ledger, the connectors, the policy, the clock
+/// and the operation runner, put together once. It is the only way into the engine the cmdlets
+/// use, and it holds all the state a session has; nothing in the engine is static state.
+/// </summary>
+public sealed class GuardSession : IDisposable
+{
+    private readonly AuditLedger _ledger;
+    private readonly OperationRunner _operations;
+
+    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock)
+    {
+        _ledger = ledger;
+        Connectors = connectors;
+        Policy = policy;
+        Clock = clock;
+        _operations = new OperationRunner(ledger, connectors, policy, liveness, clock);
+    }
+
+    /// <summary>Where the store is: the full path of its database file.</summary>
+    public string Location => _ledger.Location;
+
+    public Guid StoreId => _ledger.StoreId;
+
+    public bool IsReadOnly => _ledger.IsReadOnly;
+
+    public ConnectorRegistry Connectors { get; }
+
+    public IPolicyEvaluator Policy { get; }
+
+    public TimeProvider Clock { get; }
+
+    /// <summary>Opens (creating when new) the store in the SQLite file <paramref name="path"/>, with its keys beside it, and composes a session over it.</summary>
+    public static GuardSession OpenFile(string path, GuardSessionOptions options)
+    {
+        SqliteRecordStore store;
+        try
+        {
+            store = SqliteRecordStore.Open(path, new SqliteStoreOptions
+            {
+                CreateFolder = options.CreateFolder,
+                BusyTimeout = options.BusyTimeout,
+                Clock = options.Clock,
+            });
+        }
+        catch
+        {
+            options.SigningKey?.Dispose();
+            throw;
+        }
+
+        return Open(store, LocalKeyFiles.Beside(store.Location), options);
+    }
+
+    /// <summary>Composes a session over an open store (which it owns from here on), its own keys kept in <paramref name="keyFiles"/>.</summary>
+    public static GuardSession Open(IRecordStore store, LocalKeyFiles keyFiles, GuardSessionOptions options)
+    {
+        var ledger = AuditLedger.Open(store, new LedgerOpenOptions
+        {
+            KeyFiles = keyFiles,
+            SigningKey = options.SigningKey,
+            Generator = options.Generator,
+            Projections = [new OperationsProjection()],
+            Clock = options.Clock,
+        });
+        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(),
+            options.Liveness ?? new ProcessLivenessProbe(), options.Clock);
+    }
+
+    /// <summary>The store's count and head, with the signer in use and the settings in force.</summary>
+    public LedgerSummary Describe() => _ledger.GetSummary();
+
+    /// <summary>Streams the records <paramref name="filter"/> selects, oldest first, from one snapshot.</summary>
+    public IEnumerable<RecordRow> ReadRecords(RecordFilter filter) => _ledger.ReadRecords(filter);
+
+    /// <summary>The certificate of a signer the chain registered (now or before), or null.</summary>
+    public X509Certificate2? FindSignerCertificate(string fingerprint) => _ledger.FindSignerCertificate(fingerprint);
+
+    /// <summary>Verifies the chain, its derived tables and blobs, and, when given, against a witness.</summary>
+    public ChainVerificationResult Verify(VerifyOptions options) => _ledger.Verify(options);
+
+    public RecordRow WriteCheckpoint() => _ledger.WriteCheckpoint();
+
+    /// <summary>Writes the newest checkpoint as a witness: its body to <paramref name="path"/>, its signature beside it.</summary>
+    public RecordRow ExportWitness(string path, bool overwrite)
+    {
+        var checkpoint = _ledger.LatestCheckpoint() ?? throw LedgerErrors.CheckpointNotFound(Location);
+        Witness.Export(checkpoint, path, overwrite);
+        return checkpoint;
+    }
+
+    public RecordRow ChangeSetting(string name, object? value) => _ledger.ChangeSetting(name, value);
+
+    /// <summary>Rotates the store's signer to <paramref name="key"/>, which the session owns from here on.</summary>
+    public RecordRow RotateSigner(SigningKey key) => _ledger.RotateSigner(key);
+
+    /// <summary>Works a request out up to the gate, recording nothing: the same plan serves a dry run and a real run.</summary>
+    public OperationPlan PlanOperation(OperationRequest request, IScriptHost host) => _operations.Plan(request, host);
+
+    public OperationView RecordRefusal(OperationPlan plan) => _operations.RecordRefusal(plan);
+
+    public OperationView RecordDryRun(OperationPlan plan) => _operations.RecordDryRun(plan);
+
+    public OperationView ExecuteOperation(OperationPlan plan, out Exception? failure) => _operations.Execute(plan, out failure);
+
+    public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy) => _operations.Repair(operationId, repairedBy);
+
+    public IReadOnlyList<OperationView> QueryOperations(OperationQuery query, bool orphanedOnly) => _operations.Query(query, orphanedOnly);
+
+    public OperationView FindOperation(Guid operationId) => _operations.Find(operationId);
+
+    public bool OperationExists(Guid operationId) => _operations.Exists(operationId);
+
+    public void Dispose() => _ledger.Dispose();
+}

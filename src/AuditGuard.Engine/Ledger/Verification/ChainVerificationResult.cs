@@ -1,0 +1,13 @@
+using AuditGuard.Engine.Signing;
+
+namespace AuditGuard.Engine.Ledger.Verification;
+
+/// <summary>The outcome of verifying a chain: invalid only when an error verdict was found.</summary>
+public sealed record ChainVerificationResult(
+    bool IsValid,
+    long RecordsChecked,
+    TrustLevel TrustLevel,
+    long? HeadSequence,
+    string? HeadHash,
+    TimeSpan Duration,
+    IReadOnlyList<Verdict> Verdicts);

@@ -1,0 +1,33 @@
+using AuditGuard.Engine.Storage;
+
+namespace AuditGuard.Engine.Ledger.Verification;
+
+/// <summary>A store's snapshot as a chain source, with the derived tables its projections declare.</summary>
+public sealed class SnapshotChainSource(IRecordSnapshot snapshot, IReadOnlyList<IProjection> projections) : IChainSource
+{
+    public Guid StoreId => snapshot.StoreId;
+
+    public string Location => snapshot.Location;
+
+    public long? HeadSequence => snapshot.GetSummary().HeadSequence;
+
+    public long CountRecords(long fromSequence, long? toSequence) => snapshot.CountRecords(fromSequence, toSequence);
+
+    public IEnumerable<RecordRow> ReadRecords(RecordFilter filter) => snapshot.ReadRecords(filter);
+
+    public byte[]? ReadBlob(byte[] digest) => snapshot.ReadBlob(digest);
+
+    public void CheckDerived(Action<long?, string> mismatch)
+    {
+        foreach (var projection in projections)
+        {
+            if (snapshot.ProjectionDefinition(projection.Table.Name) != projection.Table.Definition)
+            {
+                mismatch(null, $"The store's derived table '{projection.Table.Name}' is missing or was not made as declared.");
+                continue;
+            }
+
+            projection.Verify(snapshot, mismatch);
+        }
+    }
+}

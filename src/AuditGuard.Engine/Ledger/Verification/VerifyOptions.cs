@@ -1,0 +1,25 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace AuditGuard.Engine.Ledger.Verification;
+
+/// <summary>What to verify and against what.</summary>
+public sealed record VerifyOptions
+{
+    public long? FromSequence { get; init; }
+
+    public long? ToSequence { get; init; }
+
+    /// <summary>A checkpoint exported by <see cref="Witness.Export"/>, kept where the writer cannot rewrite it.</summary>
+    public string? WitnessPath { get; init; }
+
+    /// <summary>Roots a CA-issued signer must chain to; null or empty means the OS trust store.</summary>
+    public X509Certificate2Collection? TrustedRoots { get; init; }
+
+    /// <summary>Called with the number of records checked so far, every few hundred records.</summary>
+    public Action<long, long>? Progress { get; init; }
+
+    /// <summary>Verdicts of one kind beyond this many are summarised in one, so a wrecked store stays readable.</summary>
+    public int MaxVerdictsPerKind { get; init; } = 100;
+
+    public CancellationToken CancellationToken { get; init; }
+}

@@ -1,0 +1,201 @@
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Operations.Records;
+using AuditGuard.Engine.Storage;
+
+namespace AuditGuard.Engine.Operations;
+
+/// <summary>
+/// The operations table: one row per operation with its current state and the fields
+/// Get-Operation filters on, derived from the operation's records. It is also where an illegal
+/// transition is refused: an append that would move an operation somewhere the state machine
+/// does not allow from where its records leave it fails inside the append's transaction.
+/// Verification walks the table and re-derives each row from the two records it points at
+/// (bounded memory), then looks for operations in the chain that the table lacks.
+/// </summary>
+public sealed class OperationsProjection : IProjection
+{
+    private const string OperationId = "op_id";
+    private const string State = "state";
+    private const string Connector = "connector";
+    private const string Action = "action";
+    private const string Target = "target";
+    private const string Actor = "actor";
+    private const string CorrelationId = "correlation_id";
+    private const string Host = "host";
+    private const string ProcessId = "pid";
+    private const string ProcessStart = "process_start";
+    private const string Created = "created";
+    private const string Updated = "updated";
+    private const string IntentSequence = "intent_seq";
+    private const string LastSequence = "last_seq";
+
+    public static ProjectionTable Declaration { get; } = new("operations",
+    [
+        new(OperationId, ColumnType.Text),
+        new(State, ColumnType.Text, Indexed: true),
+        new(Connector, ColumnType.Text),
+        new(Action, ColumnType.Text, Nullable: true),
+        new(Target, ColumnType.Text),
+        new(Actor, ColumnType.Text),
+        new(CorrelationId, ColumnType.Text, Nullable: true, Indexed: true),
+        new(Host, ColumnType.Text),
+        new(ProcessId, ColumnType.Number),
+        new(ProcessStart, ColumnType.Text),
+        new(Created, ColumnType.Text, Indexed: true),
+        new(Updated, ColumnType.Text),
+        new(IntentSequence, ColumnType.Number),
+        new(LastSequence, ColumnType.Number),
+    ]);
+
+    public ProjectionTable Table => Declaration;
+
+    public IReadOnlyCollection<string> RecordTypes => [.. OperationRecordCodec.Types];
+
+    public ProjectionChange? Derive(RecordRow row, Func<string, ProjectionRow?> current, bool rebuilding)
+    {
+        if (!OperationRecordCodec.TryDecode(row, out var record, out var problem))
+        {
+            return rebuilding ? null : throw OperationErrors.RecordMalformed(row.Sequence, problem!);
+        }
+
+        var key = record!.OperationId.ToString("D");
+        var existing = current(key);
+        var from = existing is null ? (OperationState?)null
+            : Enum.TryParse<OperationState>(existing.Text(State), out var stored) ? stored : null;
+        var starts = record is IntentRecord;
+        var legal = (existing is null) == starts && (existing is null || from is not null)
+            && OperationStateMachine.TryWalk(from, record.Transitions, out _, out _);
+        if (!legal)
+        {
+            return rebuilding ? null
+                : throw OperationErrors.TransitionIllegal(key, existing is null ? "nothing" : existing.Text(State) ?? "nothing", record.Transitions[0].ToString());
+        }
+
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            [OperationId] = key,
+            [State] = record.State.ToString(),
+            [Updated] = row.Time,
+            [LastSequence] = row.Sequence,
+        };
+        if (record is IntentRecord intent)
+        {
+            foreach (var (column, value) in Describe(intent, row))
+            {
+                values[column] = value;
+            }
+        }
+
+        return new ProjectionChange(Declaration, starts, values);
+    }
+
+    public void Verify(IRecordSnapshot snapshot, Action<long?, string> mismatch)
+    {
+        foreach (var row in snapshot.ReadProjection(Declaration))
+        {
+            var key = row.Text(OperationId) ?? "";
+            var intentSequence = row.Number(IntentSequence) ?? -1;
+            var lastSequence = row.Number(LastSequence) ?? -1;
+            var intentRow = Record(snapshot, intentSequence);
+            var lastRow = Record(snapshot, lastSequence);
+            var newest = snapshot.ReadRecords(new RecordFilter { OperationId = key, Types = [.. OperationRecordCodec.Types], Last = 1 }).FirstOrDefault()?.Sequence;
+            if (intentRow is null || lastRow is null || intentRow.OperationId != key || lastRow.OperationId != key || newest != lastSequence
+                || !OperationRecordCodec.TryDecode(intentRow, out var intentRecord, out _) || intentRecord is not IntentRecord intent
+                || !OperationRecordCodec.TryDecode(lastRow, out var lastRecord, out _))
+            {
+                mismatch(intentSequence, $"The operations index row for {key} does not point at that operation's first and newest records.");
+                continue;
+            }
+
+            var expected = Describe(intent, intentRow);
+            expected[State] = lastRecord!.State.ToString();
+            expected[Updated] = lastRow.Time;
+            var differing = expected.Where(e => !Equals(e.Value, row.Values[e.Key])).Select(e => e.Key).ToList();
+            if (differing.Count > 0)
+            {
+                mismatch(lastSequence,
+                    $"The operations index shows operation {key} differently from its records ({string.Join(", ", differing)}; state {row.Text(State)}, records say {lastRecord.State}).");
+            }
+        }
+
+        foreach (var intent in snapshot.ReadRecords(new RecordFilter { Types = [OperationRecordCodec.IntentType] }))
+        {
+            if (intent.OperationId is not { } key || snapshot.FindProjectionRow(Declaration, key) is null)
+            {
+                mismatch(intent.Sequence, $"Operation {intent.OperationId} is in the chain but missing from the operations index.");
+            }
+        }
+    }
+
+    /// <summary>The ids of the operations <paramref name="query"/>'s filters select (not its count), in creation order.</summary>
+    public static List<Guid> Find(IRecordSnapshot snapshot, OperationQuery query)
+    {
+        var conditions = new List<ProjectionCondition>();
+        if (query.OperationIds is { Count: > 0 } ids)
+        {
+            conditions.Add(new(OperationId, ConditionKind.In, ids.Select(id => (object)id.ToString("D")).ToList()));
+        }
+
+        if (query.States is { Count: > 0 } states)
+        {
+            conditions.Add(new(State, ConditionKind.In, states.Select(s => (object)s.ToString()).ToList()));
+        }
+
+        if (query.ExecutingOnly)
+        {
+            conditions.Add(ProjectionCondition.Equal(State, OperationState.Executing.ToString()));
+        }
+
+        if (query.Connector is { } connector)
+        {
+            conditions.Add(new(Connector, ConditionKind.InIgnoreCase, [connector]));
+        }
+
+        if (query.CorrelationId is { } correlation)
+        {
+            conditions.Add(ProjectionCondition.Equal(CorrelationId, correlation));
+        }
+
+        if (query.Since is { } since)
+        {
+            conditions.Add(new(Created, ConditionKind.AtLeast, [Rfc3339.Format(since)]));
+        }
+
+        if (query.Until is { } until)
+        {
+            conditions.Add(new(Created, ConditionKind.AtMost, [Rfc3339.Format(until)]));
+        }
+
+        var found = new List<Guid>();
+        foreach (var row in snapshot.ReadProjection(Declaration, new ProjectionQuery(conditions)))
+        {
+            if ((query.TargetMatches is null || query.TargetMatches(row.Text(Target) ?? "")) && Guid.TryParse(row.Text(OperationId), out var id))
+            {
+                found.Add(id);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The columns an operation's intent fixes.</summary>
+    private static Dictionary<string, object?> Describe(IntentRecord intent, RecordRow row) => new(StringComparer.Ordinal)
+    {
+        [OperationId] = intent.OperationId.ToString("D"),
+        [Connector] = intent.Intent.Connector,
+        [Action] = intent.Intent.Action,
+        [Target] = intent.Intent.Target,
+        [Actor] = intent.Actor.Display,
+        [CorrelationId] = intent.CorrelationId,
+        [Host] = intent.Actor.Host,
+        [ProcessId] = (long)intent.Actor.ProcessId,
+        [ProcessStart] = intent.Actor.ProcessStart,
+        [Created] = row.Time,
+        [IntentSequence] = row.Sequence,
+    };
+
+    private static RecordRow? Record(IRecordSnapshot snapshot, long sequence) =>
+        snapshot.ReadRecords(new RecordFilter { Sequences = [sequence] }).FirstOrDefault();
+}

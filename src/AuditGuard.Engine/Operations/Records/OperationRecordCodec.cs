@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Policy;
+using AuditGuard.Engine.Storage;
+
+namespace AuditGuard.Engine.Operations.Records;
+
+/// <summary>
+/// The one place that knows how operation records are laid out in a body: it writes typed
+/// records as ledger drafts and reads stored bodies back as typed records. Every other part
+/// (the runner, the operations table, Get-Operation, the verifier) goes through it, so the
+/// format is written down once (docs/operation-records.md describes it for auditors).
+/// </summary>
+public static class OperationRecordCodec
+{
+    /// <summary>Planned and Validated with Executing, DryRun or ValidationFailed: written before anything acts.</summary>
+    public const string IntentType = "operation.intent";
+
+    /// <summary>Executed, Verified and Closed, or Failed, VerificationFailed: written after the commit step.</summary>
+    public const string OutcomeType = "operation.outcome";
+
+    /// <summary>Indeterminate, with what the connector found, for an operation whose process died while Executing.</summary>
+    public const string RepairType = "operation.repair";
+
+    /// <summary>Every record type an operation writes.</summary>
+    public static readonly IReadOnlyList<string> Types = [IntentType, OutcomeType, RepairType];
+
+    public static bool IsOperationRecord(string type) => Types.Contains(type);
+
+    /// <summary>The ledger draft for <paramref name="record"/>, binding <paramref name="blobs"/> (snapshots, script text) by digest.</summary>
+    public static RecordDraft Encode(OperationRecord record, IReadOnlyList<byte[]> blobs)
+    {
+        var (type, fields) = record switch
+        {
+            IntentRecord intent => (IntentType, Intent(intent)),
+            OutcomeRecord outcome => (OutcomeType, Outcome(outcome)),
+            RepairRecord repair => (RepairType, Repair(repair)),
+            _ => throw new ArgumentException($"{record.GetType().Name} is not an operation record the codec knows.", nameof(record)),
+        };
+        fields["transitions"] = new JsonArray(record.Transitions.Select(t => (JsonNode?)t.ToString()).ToArray());
+        return new RecordDraft(type, fields, record.OperationId, blobs);
+    }
+
+    /// <summary>The operation record a stored row holds; OperationRecordMalformed when its body is not one.</summary>
+    public static OperationRecord Decode(RecordRow row) =>
+        TryDecode(row, out var record, out var problem) ? record! : throw OperationErrors.RecordMalformed(row.Sequence, problem!);
+
+    /// <summary>Reads a stored row as an operation record; false, with the reason, for anything else. Never throws on hostile bodies.</summary>
+    public static bool TryDecode(RecordRow row, out OperationRecord? record, out string? problem)
+    {
+        try
+        {
+            var body = JsonNode.Parse(row.Body) as JsonObject ?? throw new FormatException("the body is not a JSON object");
+            var type = Text(body, "type");
+            var operationId = Guid.Parse(Text(body, "op"));
+            var transitions = Required(body, "transitions").AsArray().Select(t => Parse<OperationState>(t)).ToList();
+            if (transitions.Count == 0)
+            {
+                throw new FormatException("it lists no transitions");
+            }
+
+            record = type switch
+            {
+                IntentType => ReadIntent(body, operationId, transitions),
+                OutcomeType => new OutcomeRecord
+                {
+                    OperationId = operationId,
+                    Transitions = transitions,
+                    After = ReadState(body["after"]),
+                    Verification = body["verification"] is { } verification ? Parse<VerificationOutcome>(verification) : null,
+                    Error = ReadError(body["error"]),
+                    DurationMs = (long)Required(body, "durationMs"),
+                },
+                RepairType => new RepairRecord
+                {
+                    OperationId = operationId,
+                    Transitions = transitions,
+                    Finding = Parse<StateComparison>(Required(body, "finding")),
+                    RepairedBy = ReadActor(Required(body, "repairedBy")),
+                },
+                _ => throw new FormatException($"'{type}' is not an operation record type"),
+            };
+            problem = null;
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException or KeyNotFoundException)
+        {
+            record = null;
+            problem = e.Message;
+            return false;
+        }
+    }
+
+    private static JsonObject Intent(IntentRecord record)
+    {
+        var intent = record.Intent;
+        return new JsonObject
+        {
+            ["correlationId"] = record.CorrelationId,
+            ["parentOperationId"] = record.ParentOperationId?.ToString("D"),
+            ["actor"] = Actor(record.Actor),
+            ["intent"] = new JsonObject
+            {
+                ["connector"] = intent.Connector,
+                ["action"] = intent.Action,
+                ["target"] = intent.Target,
+                ["targetDetails"] = new JsonObject(intent.TargetDetails
+                    .OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))),
+                ["parameters"] = intent.Parameters.DeepClone(),
+                ["parametersHash"] = intent.ParametersHash,
+                ["scriptDigest"] = intent.ScriptDigest,
+                ["rollbackScriptDigest"] = intent.RollbackScriptDigest,
+            },
+            ["intentHash"] = record.IntentHash,
+            ["reason"] = record.Reason,
+            ["risk"] = new JsonObject
+            {
+                ["effective"] = record.Risk.Effective.ToString(),
+                ["requested"] = record.Risk.Requested?.ToString(),
+                ["actionDefault"] = record.Risk.ActionDefault?.ToString(),
+            },
+            ["policy"] = new JsonObject
+            {
+                ["effect"] = record.Policy.Effect,
+                ["policyDigest"] = record.Policy.PolicyDigest,
+                ["matchedRules"] = new JsonArray(record.Policy.MatchedRules.Select(r => (JsonNode?)r).ToArray()),
+                ["explanation"] = record.Policy.Explanation,
+            },
+            ["before"] = State(record.Before),
+            ["preview"] = record.Preview is { } preview ? new JsonObject
+            {
+                ["fidelity"] = preview.Fidelity.ToString(),
+                ["summary"] = preview.Summary,
+                ["predictedDigest"] = preview.PredictedDigest,
+                ["diff"] = preview.Diff,
+            } : null,
+            ["rollback"] = record.Rollback is { } rollback ? new JsonObject
+            {
+                ["method"] = rollback.Method.ToString(),
+                ["supported"] = rollback.Supported,
+                ["window"] = rollback.Window?.ToString("c", CultureInfo.InvariantCulture),
+                ["description"] = rollback.Description,
+            } : null,
+            ["error"] = Error(record.Error),
+        };
+    }
+
+    private static JsonObject Outcome(OutcomeRecord record) => new()
+    {
+        ["after"] = State(record.After),
+        ["verification"] = record.Verification?.ToString(),
+        ["error"] = Error(record.Error),
+        ["durationMs"] = record.DurationMs,
+    };
+
+    private static JsonObject Repair(RepairRecord record) => new()
+    {
+        ["finding"] = record.Finding.ToString(),
+        ["repairedBy"] = Actor(record.RepairedBy),
+    };
+
+    private static JsonObject Actor(ActorIdentity actor) => new()
+    {
+        ["user"] = actor.User,
+        ["userId"] = actor.UserId,
+        ["domain"] = actor.Domain,
+        ["host"] = actor.Host,
+        ["processId"] = actor.ProcessId,
+        ["processStart"] = actor.ProcessStart,
+        ["connectedUser"] = actor.ConnectedUser,
+    };
+
+    private static JsonObject? State(RecordedState? state) =>
+        state is null ? null : new JsonObject { ["exists"] = state.Exists, ["digest"] = state.Digest, ["summary"] = state.Summary };
+
+    private static JsonObject? Error(RecordedError? error) =>
+        error is null ? null : new JsonObject { ["errorId"] = error.ErrorId, ["type"] = error.Type, ["message"] = error.Message };
+
+    private static IntentRecord ReadIntent(JsonObject body, Guid operationId, List<OperationState> transitions)
+    {
+        var intent = Required(body, "intent");
+        var risk = Required(body, "risk");
+        var policy = Required(body, "policy");
+        var preview = body["preview"];
+        var rollback = body["rollback"];
+        return new IntentRecord
+        {
+            OperationId = operationId,
+            Transitions = transitions,
+            CorrelationId = OptionalText(body, "correlationId"),
+            ParentOperationId = OptionalText(body, "parentOperationId") is { } parent ? Guid.Parse(parent) : null,
+            Actor = ReadActor(Required(body, "actor")),
+            Intent = new OperationIntent(
+                Text(intent, "connector"),
+                OptionalText(intent, "action"),
+                Text(intent, "target"),
+                Required(intent, "targetDetails").AsObject().ToDictionary(d => d.Key, d => (string?)d.Value ?? throw new FormatException("a target detail is null"), StringComparer.Ordinal),
+                Required(intent, "parameters").AsObject(),
+                Text(intent, "parametersHash"),
+                OptionalText(intent, "scriptDigest"),
+                OptionalText(intent, "rollbackScriptDigest")),
+            IntentHash = Text(body, "intentHash"),
+            Reason = Text(body, "reason"),
+            Risk = new RiskAssessment(
+                Parse<RiskLevel>(Required(risk, "effective")),
+                risk["requested"] is { } requested ? Parse<RiskLevel>(requested) : null,
+                risk["actionDefault"] is { } actionDefault ? Parse<RiskLevel>(actionDefault) : null),
+            Policy = new PolicyDecision(
+                Text(policy, "effect"),
+                OptionalText(policy, "policyDigest"),
+                Required(policy, "matchedRules").AsArray().Select(r => (string?)r ?? throw new FormatException("a matched rule is null")).ToList(),
+                Text(policy, "explanation")),
+            Before = ReadState(body["before"]),
+            Preview = preview is null ? null : new RecordedPreview(
+                Parse<PreviewFidelity>(Required(preview, "fidelity")), Text(preview, "summary"),
+                OptionalText(preview, "predictedDigest"), OptionalText(preview, "diff")),
+            Rollback = rollback is null ? null : new RollbackContract(
+                Parse<RollbackMethod>(Required(rollback, "method")),
+                OptionalText(rollback, "window") is { } window ? TimeSpan.ParseExact(window, "c", CultureInfo.InvariantCulture) : null,
+                Text(rollback, "description")),
+            Error = ReadError(body["error"]),
+        };
+    }
+
+    private static ActorIdentity ReadActor(JsonNode node) => new(
+        Text(node, "user"),
+        OptionalText(node, "userId"),
+        OptionalText(node, "domain"),
+        Text(node, "host"),
+        (int)Required(node, "processId"),
+        Text(node, "processStart"),
+        OptionalText(node, "connectedUser"));
+
+    private static RecordedState? ReadState(JsonNode? node) =>
+        node is null ? null : new RecordedState((bool)Required(node, "exists"), Text(node, "digest"), Text(node, "summary"));
+
+    private static RecordedError? ReadError(JsonNode? node) =>
+        node is null ? null : new RecordedError(OptionalText(node, "errorId"), OptionalText(node, "type"), Text(node, "message"));
+
+    private static JsonNode Required(JsonNode node, string name) =>
+        node[name] ?? throw new FormatException($"'{name}' is missing or null");
+
+    private static string Text(JsonNode node, string name) => (string?)Required(node, name) ?? throw new FormatException($"'{name}' is null");
+
+    private static string? OptionalText(JsonNode node, string name) => (string?)node[name];
+
+    // Enum names only: a number would parse as any value, so it is refused.
+    private static T Parse<T>(JsonNode? node)
+        where T : struct, Enum
+    {
+        var text = (string?)node ?? throw new FormatException($"a {typeof(T).Name} is null");
+        return !char.IsAsciiDigit(text.FirstOrDefault()) && Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new FormatException($"'{text}' is not a {typeof(T).Name}");
+    }
+}

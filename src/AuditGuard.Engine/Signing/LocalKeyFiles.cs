@@ -1,0 +1,10 @@
+namespace AuditGuard.Engine.Signing;
+
+/// <summary>
+/// Where a store's own keys live: the signing key it generates when none is given, and the
+/// secret key that keys the HMACs of secret values. For a store in a file, beside the file.
+/// </summary>
+public sealed record LocalKeyFiles(string SignerKeyPath, string SecretKeyPath)
+{
+    public static LocalKeyFiles Beside(string databasePath) => new(databasePath + ".signer.pfx", databasePath + ".secret.key");
+}

@@ -1,0 +1,32 @@
+namespace AuditGuard.Engine.Storage;
+
+/// <summary>
+/// Where a chain's records, blobs and derived tables live: one back end (an SQLite file, a
+/// PostgreSQL database). It stores and returns exact bytes and knows nothing of what they
+/// mean: hashing, signing and linking are the ledger's. Every failure leaves it as an
+/// <see cref="Errors.AuditGuardException"/>; no driver exception escapes.
+/// </summary>
+public interface IRecordStore : IDisposable
+{
+    /// <summary>Fixed when the store is created; every record of its chain names it.</summary>
+    Guid StoreId { get; }
+
+    /// <summary>Where the store is, as its user named it (a full path, a database and store name).</summary>
+    string Location { get; }
+
+    int SchemaVersion { get; }
+
+    /// <summary>The record count and head, read in one snapshot.</summary>
+    StoreSummary GetSummary();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction that every other writer of this chain,
+    /// in any process, waits for, so two writers never read the same head and fork the chain.
+    /// The work may be run again from the start when the store was busy, so it must read what
+    /// it depends on inside the transaction. Nothing is stored unless the work returns.
+    /// </summary>
+    T Append<T>(Func<IAppendTransaction, T> work);
+
+    /// <summary>One consistent, read-only view of records, blobs and derived tables, blind to later writes.</summary>
+    IRecordSnapshot OpenSnapshot();
+}

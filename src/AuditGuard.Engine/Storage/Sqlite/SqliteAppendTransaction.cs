@@ -1,0 +1,149 @@
+using AuditGuard.Engine.Errors;
+using Microsoft.Data.Sqlite;
+
+namespace AuditGuard.Engine.Storage.Sqlite;
+
+/// <summary>
+/// The write path of one connection, with its statements prepared once and reused by every
+/// transaction: an append is a handful of statements, and preparing them anew each time
+/// costs as much as building and hashing the record.
+/// </summary>
+internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path) : IAppendTransaction, IDisposable
+{
+    private readonly SqliteCommand _begin = Statement(connection, "BEGIN IMMEDIATE");
+    private readonly SqliteCommand _commit = Statement(connection, "COMMIT");
+    private readonly SqliteCommand _rollback = Statement(connection, "ROLLBACK");
+    private readonly SqliteCommand _head = SqliteRecordTable.PrepareHead(connection);
+    private readonly SqliteCommand _insert = SqliteRecordTable.PrepareInsert(connection);
+    private readonly SqliteCommand _blob = SqliteRecordTable.PrepareBlobInsert(connection);
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction: the write lock is
+    /// taken before the head is read, so writers in every process serialise instead of forking.
+    /// The transaction is driven by prepared statements rather than a SqliteTransaction, which
+    /// would prepare BEGIN and COMMIT anew for every append.
+    /// </summary>
+    public T Run<T>(Func<IAppendTransaction, T> work)
+    {
+        _begin.ExecuteNonQuery();
+        try
+        {
+            var result = work(this);
+            _commit.ExecuteNonQuery();
+            return result;
+        }
+        catch
+        {
+            // A failed COMMIT (SQLITE_BUSY) leaves the transaction open; anything else may too.
+            if (!connection.Handle!.IsInvalid && SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+            {
+                _rollback.ExecuteNonQuery();
+            }
+
+            throw;
+        }
+    }
+
+    public RecordHead? ReadHead()
+    {
+        using var reader = _head.ExecuteReader();
+        return reader.Read() ? new RecordHead(reader.GetInt64(0), reader.GetValue(1) as byte[] ?? []) : null;
+    }
+
+    public void Insert(RecordRow row)
+    {
+        // A trigger planted in the file can drop a row without an error; nothing counts as
+        // stored unless the row is there.
+        var inserted = SqliteRecordTable.Insert(_insert, row);
+        if (inserted != 1)
+        {
+            throw LedgerErrors.RecordNotStored(path, row.Sequence, $"the database reported {inserted} rows inserted instead of 1.");
+        }
+    }
+
+    public void PutBlob(byte[] digest, byte[] bytes)
+    {
+        _blob.Parameters[0].Value = digest;
+        _blob.Parameters[1].Value = bytes;
+        _blob.ExecuteNonQuery();
+    }
+
+    public bool EnsureProjection(ProjectionTable table)
+    {
+        var read = Prepared(SqliteProjectionSql.ReadDefinition);
+        read.Parameters.AddWithValue("$name", table.Name);
+        if (read.ExecuteScalar() as string == table.Definition)
+        {
+            return false;
+        }
+
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = SqliteProjectionSql.Create(table);
+            create.ExecuteNonQuery();
+        }
+
+        var record = Prepared(SqliteProjectionSql.RecordDefinition);
+        record.Parameters.AddWithValue("$name", table.Name);
+        record.Parameters.AddWithValue("$definition", table.Definition);
+        record.ExecuteNonQuery();
+        return true;
+    }
+
+    public void Apply(ProjectionChange change)
+    {
+        var columns = change.Values.Keys.Order(StringComparer.Ordinal).ToList();
+        var command = Prepared(change.IsNew ? SqliteProjectionSql.Insert(change.Table, columns) : SqliteProjectionSql.Update(change.Table, columns));
+        foreach (var name in columns)
+        {
+            command.Parameters.AddWithValue("$" + name, change.Values[name] ?? DBNull.Value);
+        }
+
+        var changed = command.ExecuteNonQuery();
+        if (changed != 1)
+        {
+            throw StoreErrors.Conflict(path, $"the derived row '{change.Key}' of '{change.Table.Name}' was {(change.IsNew ? "not added" : "not found")}.");
+        }
+    }
+
+    public ProjectionRow? FindProjectionRow(ProjectionTable table, string key)
+    {
+        var command = Prepared(SqliteProjectionSql.Find(table));
+        command.Parameters.AddWithValue("$key", key);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? SqliteProjectionSql.Row(table, reader) : null;
+    }
+
+    public IEnumerable<RecordRow> ReadRecords(RecordFilter filter) => SqliteRecordTable.Read(connection, filter);
+
+    public long? LastSequenceOfTypes(IReadOnlyCollection<string> types) => SqliteRecordTable.LastSequenceOfTypes(connection, types);
+
+    public void Dispose()
+    {
+        foreach (var command in _prepared.Values.Concat([_begin, _commit, _rollback, _head, _insert, _blob]))
+        {
+            command.Dispose();
+        }
+    }
+
+    /// <summary>A statement prepared once for this connection; its parameters start empty.</summary>
+    private SqliteCommand Prepared(string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = Statement(connection, sql);
+            _prepared[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    private static SqliteCommand Statement(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+}

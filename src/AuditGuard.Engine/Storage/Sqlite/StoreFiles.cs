@@ -1,0 +1,126 @@
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Engine.Storage.Sqlite;
+
+/// <summary>Creates the store's folder and file with owner-only permissions and checks where they live.</summary>
+internal static class StoreFiles
+{
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>SQLite names its companions after the database file; they share its fate.</summary>
+    public static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal"];
+
+    public static void CreatePrivateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, OwnerOnlyFolder);
+        }
+    }
+
+    /// <summary>
+    /// Creates an empty store file that only its owner can read (SQLite gives the -wal and
+    /// -shm files the same mode). Returns false when the file already exists, which is how
+    /// several processes racing to create one store agree on a single file.
+    /// </summary>
+    public static bool TryCreatePrivateFile(string path, string folder)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, options);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw StoreErrors.FolderNotWritable(path, folder, e);
+        }
+    }
+
+    /// <summary>Removes a store file this process created but could not initialise, so a failure leaves nothing behind.</summary>
+    public static void RemoveIfStillEmpty(string path)
+    {
+        try
+        {
+            if (new FileInfo(path).Length != 0)
+            {
+                return;
+            }
+
+            foreach (var suffix in CompanionSuffixes)
+            {
+                File.Delete(path + suffix);
+            }
+
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another process may be initialising the same file; leaving it is correct then.
+        }
+    }
+
+    /// <summary>SQLite's locks cannot be trusted on network file systems, so a store there is refused.</summary>
+    public static void ThrowIfOnNetworkFileSystem(string path, string folder)
+    {
+        var fileSystem = DescribeNetworkFileSystem(folder);
+        if (fileSystem is not null)
+        {
+            throw StoreErrors.OnNetworkFileSystem(path, fileSystem);
+        }
+    }
+
+    /// <summary>The network file system holding <paramref name="folder"/>, or null when it is local.</summary>
+    public static string? DescribeNetworkFileSystem(string folder)
+    {
+        if (OperatingSystem.IsWindows() && new Uri(folder).IsUnc)
+        {
+            return "a UNC share";
+        }
+
+        try
+        {
+            var drive = new DriveInfo(OperatingSystem.IsWindows() ? Path.GetPathRoot(folder)! : folder);
+            string format;
+            try
+            {
+                format = drive.DriveFormat;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                format = "unknown";
+            }
+
+            return drive.DriveType == DriveType.Network || IsNetworkFileSystemType(format) ? format : null;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>File system type names (as Linux and macOS report them) whose locking SQLite cannot rely on.</summary>
+    public static bool IsNetworkFileSystemType(string format)
+    {
+        var name = format.ToLowerInvariant();
+        return name is "nfs" or "nfs4" or "nfsd" or "cifs" or "smb" or "smb2" or "smb3" or "smbfs" or "ncpfs"
+                   or "afs" or "coda" or "ceph" or "glusterfs" or "lustre" or "9p" or "webdav" or "davfs"
+               || name.StartsWith("fuse.sshfs", StringComparison.Ordinal)
+               || name.StartsWith("fuse.glusterfs", StringComparison.Ordinal)
+               || name.StartsWith("fuse.davfs", StringComparison.Ordinal);
+    }
+}
