@@ -22,6 +22,10 @@ Describe 'Get-GuardConnector' {
         $fs.Limitations | Should -Not -BeNullOrEmpty
         (Get-GuardConnector -Name Script).DryRunFidelity | Should -Be 'Synthetic'
         (Get-GuardConnector -Name JsonFile).RollbackMethod | Should -Be 'InverseOperation'
+        $fs.TargetKind | Should -Be 'Path'
+        (Get-GuardConnector -Name JsonFile).TargetKind | Should -Be 'PathAndFragment'
+        (Get-GuardConnector -Name Script).TargetKind | Should -Be 'Name'
+        $connectors.ContractVersion | Sort-Object -Unique | Should -Be 1
     }
 
     It 'reports an unknown connector name' {
@@ -58,6 +62,8 @@ Describe 'Invoke-GuardedWrite with the FileSystem connector' {
         Get-Content -Raw $file | Should -Be 'new message'
         $intent = Get-AuditRecord -Sequence $operation.Records[0]
         ($intent.Body | ConvertFrom-Json).transitions | Should -Be @('Planned', 'Validated', 'Executing')
+        $operation.IntentHash | Should -Match '^[0-9a-f]{64}$'
+        ($intent.Body | ConvertFrom-Json).intentHash | Should -Be $operation.IntentHash
         ((Get-AuditRecord -Sequence $operation.Records[1]).Body | ConvertFrom-Json).transitions | Should -Be @('Executed', 'Verified', 'Closed')
         (Test-AuditChain).IsValid | Should -BeTrue
     }
@@ -354,5 +360,34 @@ Describe 'Crash recovery' {
         Get-Operation -Orphaned | Should -BeNullOrEmpty
         (Test-AuditChain).IsValid | Should -BeTrue
         { Repair-Operation -OperationId $repaired.OperationId -ErrorAction Stop } | Should -Throw -ErrorId 'OperationNotOrphaned,AuditGuard.Cmdlets.RepairOperationCommand'
+    }
+}
+
+Describe 'A failure AuditGuard did not raise itself' {
+    BeforeAll {
+        $script:store = New-Store 'unexpected.db'
+        Add-Type -TypeDefinition @'
+public sealed class RefusesToEnumerate : System.Collections.IEnumerable
+{
+    public System.Collections.IEnumerator GetEnumerator() => throw new System.InvalidOperationException("this value refuses to be enumerated");
+}
+'@
+    }
+
+    It 'is reported as AuditGuardInternalError with the original exception inside, and nothing runs' {
+        $ran = Join-Path $TestDrive 'ran.txt'
+        $before = (Get-AuditStore).RecordCount
+        $value = [RefusesToEnumerate]::new()
+
+        $block = [scriptblock]::Create("param(`$Value) Set-Content -Path '$ran' -Value 'ran'")
+
+        $failure = { Invoke-GuardedWrite -Connector Script -Target 'app' -ScriptBlock $block -Parameters @{ Value = $value } -Reason 'hostile value' } |
+            Should -Throw -PassThru -ErrorId 'AuditGuardInternalError,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+
+        $failure.Exception.Message | Should -Match 'failed unexpectedly'
+        $failure.Exception.InnerException.Message | Should -Match 'refuses to be enumerated'
+        $failure.CategoryInfo.Category | Should -Be 'NotSpecified'
+        Test-Path $ran | Should -BeFalse
+        (Get-AuditStore).RecordCount | Should -Be $before
     }
 }

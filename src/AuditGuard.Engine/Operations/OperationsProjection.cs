@@ -129,7 +129,7 @@ public sealed class OperationsProjection : IProjection
         }
     }
 
-    /// <summary>The ids of the operations <paramref name="query"/>'s filters select (not its count), in creation order.</summary>
+    /// <summary>The ids of the operations <paramref name="query"/>'s filters select (not its count), in the order the chain records them.</summary>
     public static List<Guid> Find(IRecordSnapshot snapshot, OperationQuery query)
     {
         var conditions = new List<ProjectionCondition>();
@@ -169,7 +169,7 @@ public sealed class OperationsProjection : IProjection
         }
 
         var found = new List<Guid>();
-        foreach (var row in snapshot.ReadProjection(Declaration, new ProjectionQuery(conditions)))
+        foreach (var row in snapshot.ReadProjection(Declaration, new ProjectionQuery(conditions, OrderBy: IntentSequence)))
         {
             if ((query.TargetMatches is null || query.TargetMatches(row.Text(Target) ?? "")) && Guid.TryParse(row.Text(OperationId), out var id))
             {

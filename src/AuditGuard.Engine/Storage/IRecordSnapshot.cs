@@ -28,7 +28,7 @@ public interface IRecordSnapshot : IDisposable
     /// <summary>The declaration a derived table was made from (<see cref="ProjectionTable.Definition"/>), or null when it does not exist.</summary>
     string? ProjectionDefinition(string name);
 
-    /// <summary>Streams a derived table's rows that <paramref name="query"/> selects, in key order.</summary>
+    /// <summary>Streams a derived table's rows that <paramref name="query"/> selects, in its order (key order when it names none).</summary>
     IEnumerable<ProjectionRow> ReadProjection(ProjectionTable table, ProjectionQuery? query = null);
 
     ProjectionRow? FindProjectionRow(ProjectionTable table, string key);

@@ -20,5 +20,5 @@ public sealed record ProjectionCondition(string Column, ConditionKind Kind, IRea
     public static ProjectionCondition Equal(string column, object value) => new(column, ConditionKind.In, [value]);
 }
 
-/// <summary>Which rows of a derived table a read returns: all conditions hold. Rows come in key order.</summary>
-public sealed record ProjectionQuery(IReadOnlyList<ProjectionCondition> Conditions);
+/// <summary>Which rows of a derived table a read returns (all conditions hold), in the order of <see cref="OrderBy"/> (the key when null).</summary>
+public sealed record ProjectionQuery(IReadOnlyList<ProjectionCondition> Conditions, string? OrderBy = null);

@@ -64,7 +64,4 @@ internal static class LedgerFixture
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"sqlite3 failed: {error}");
     }
-
-    public const string DropGuards =
-        "DROP TRIGGER records_append_only_update; DROP TRIGGER records_append_only_delete; DROP TRIGGER blobs_erase_only;";
 }

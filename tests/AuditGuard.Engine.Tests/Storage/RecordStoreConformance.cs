@@ -247,6 +247,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(["a", "c"], Keys(new ProjectionCondition("size", ConditionKind.AtLeast, [3L])));
         Assert.Equal(["b", "c"], Keys(new ProjectionCondition("size", ConditionKind.AtMost, [3L]), new ProjectionCondition("size", ConditionKind.AtLeast, [2L])));
         Assert.Empty(Keys(new ProjectionCondition("id", ConditionKind.In, [])));
+        Assert.Equal(["b", "c", "a"], snapshot.ReadProjection(Items, new ProjectionQuery([], OrderBy: "size")).Select(r => r.Text("id")!).ToArray());
     }
 
     [Fact]

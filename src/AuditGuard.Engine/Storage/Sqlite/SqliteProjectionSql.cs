@@ -49,7 +49,7 @@ internal static class SqliteProjectionSql
     public static string Find(ProjectionTable table) =>
         $"SELECT {string.Join(", ", table.Columns.Select(c => c.Name))} FROM {table.Name} WHERE {table.Key.Name} = $key";
 
-    /// <summary>A select of the rows <paramref name="query"/> picks, in key order, with its parameters bound on <paramref name="command"/>.</summary>
+    /// <summary>A select of the rows <paramref name="query"/> picks, in its order, with its parameters bound on <paramref name="command"/>.</summary>
     public static void Select(SqliteCommand command, ProjectionTable table, ProjectionQuery? query)
     {
         var where = new List<string>();
@@ -73,7 +73,7 @@ internal static class SqliteProjectionSql
 
         command.CommandText = $"SELECT {string.Join(", ", table.Columns.Select(c => c.Name))} FROM {table.Name}"
             + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
-            + $" ORDER BY {table.Key.Name}";
+            + $" ORDER BY {(query?.OrderBy is { } order ? table.Column(order).Name + ", " : "")}{table.Key.Name}";
     }
 
     public static ProjectionRow Row(ProjectionTable table, SqliteDataReader reader)
