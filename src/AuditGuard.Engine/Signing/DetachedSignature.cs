@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
@@ -21,16 +22,18 @@ public static class DetachedSignature
         ArgumentNullException.ThrowIfNull(signer);
         try
         {
-            // Decoded as attached first: only then does SignedCms reveal content the signature carries itself.
-            var carried = new SignedCms();
-            carried.Decode(signature);
-            if (carried.ContentInfo.Content.Length != 0 || carried.SignerInfos.Count != 1)
+            // A detached decode would hide content the signature carries itself, so that is read first, from the encoding.
+            if (!IsDetachedSignedData(signature))
             {
                 return false;
             }
 
             var cms = new SignedCms(new ContentInfo(content.ToArray()), detached: true);
             cms.Decode(signature);
+            if (cms.SignerInfos.Count != 1)
+            {
+                return false;
+            }
 
             // A certificate carried inside the signature would take precedence over ours; it must be the signer's.
             if (cms.SignerInfos[0].Certificate is { } included
@@ -42,7 +45,7 @@ public static class DetachedSignature
             cms.CheckSignature(new X509Certificate2Collection(signer), verifySignatureOnly: true);
             return true;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
             return false;
         }
@@ -78,5 +81,27 @@ public static class DetachedSignature
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="signature"/> is a CMS ContentInfo holding SignedData whose
+    /// encapsulated content is absent (RFC 5652 section 5.2: a detached signature), read
+    /// straight from the encoding without decoding the rest.
+    /// </summary>
+    private static bool IsDetachedSignedData(byte[] signature)
+    {
+        const string SignedDataOid = "1.2.840.113549.1.7.2";
+        var contentInfo = new AsnReader(signature, AsnEncodingRules.BER).ReadSequence();
+        if (contentInfo.ReadObjectIdentifier() != SignedDataOid)
+        {
+            return false;
+        }
+
+        var signedData = contentInfo.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)).ReadSequence();
+        signedData.ReadInteger();
+        signedData.ReadSetOf();
+        var encapsulated = signedData.ReadSequence();
+        encapsulated.ReadObjectIdentifier();
+        return !encapsulated.HasData;
     }
 }
