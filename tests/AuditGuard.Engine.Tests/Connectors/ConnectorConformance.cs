@@ -54,6 +54,20 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>A fresh target, the change to make to it, how the fixture sees it, and how the connector captures it.</summary>
+    private (TargetIdentity Target, OperationContext Change, string First, StateSnapshot Before) Fresh()
+    {
+        var target = Connector.ResolveTarget(Fixture.NewTarget());
+        return (target, Fixture.Change(target), Fixture.Observe(target), Connector.Capture(target));
+    }
+
+    /// <summary>Applies <paramref name="change"/> and returns the state it left.</summary>
+    private StateSnapshot ApplyChange(OperationContext change, StateSnapshot before)
+    {
+        Connector.Apply(change, before);
+        return Connector.Capture(change.Target);
+    }
+
     [Fact]
     public void The_capability_record_is_complete_and_consistent()
     {
@@ -121,10 +135,7 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void A_preview_changes_nothing()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var first = Fixture.Observe(target);
-        var before = Connector.Capture(target);
+        var (target, change, first, before) = Fresh();
 
         var preview = Connector.Preview(change, before);
 
@@ -138,13 +149,9 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Apply_makes_the_change_and_verify_accepts_it()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var first = Fixture.Observe(target);
-        var before = Connector.Capture(target);
+        var (target, change, first, before) = Fresh();
 
-        Connector.Apply(change, before);
-        var after = Connector.Capture(target);
+        var after = ApplyChange(change, before);
 
         Assert.NotEqual(first, Fixture.Observe(target));
         if (Fixture.ObservesTarget)
@@ -162,9 +169,7 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Apply_refuses_a_target_that_changed_after_it_was_captured_and_leaves_it_as_it_is()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var before = Connector.Capture(target);
+        var (target, change, _, before) = Fresh();
         Fixture.ChangeBehindTheBack(target);
         var changed = Fixture.Observe(target);
 
@@ -182,9 +187,7 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Compare_tells_the_before_state_the_after_state_and_neither()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var before = Connector.Capture(target);
+        var (target, change, _, before) = Fresh();
         var unobserved = Fixture.ObservesTarget ? (StateComparison?)null : StateComparison.Unknown;
 
         Assert.Equal(unobserved ?? StateComparison.MatchesBefore, Connector.Compare(change, before));
@@ -197,13 +200,9 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Rollback_puts_the_before_state_back_exactly()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var first = Fixture.Observe(target);
-        var before = Connector.Capture(target);
+        var (target, change, first, before) = Fresh();
         Assert.True(Connector.Contract(change).Supported);
-        Connector.Apply(change, before);
-        var after = Connector.Capture(target);
+        var after = ApplyChange(change, before);
 
         Connector.Rollback(new RollbackContext(change, before, after, Force: false));
 
@@ -214,11 +213,8 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void A_rollback_preview_changes_nothing_and_names_what_it_writes_back()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var before = Connector.Capture(target);
-        Connector.Apply(change, before);
-        var after = Connector.Capture(target);
+        var (target, change, _, before) = Fresh();
+        var after = ApplyChange(change, before);
         var applied = Fixture.Observe(target);
 
         var preview = Connector.PreviewRollback(new RollbackContext(change, before, after, Force: false));
@@ -234,12 +230,8 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Rollback_refuses_a_target_that_drifted_since_the_change_unless_forced()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var first = Fixture.Observe(target);
-        var before = Connector.Capture(target);
-        Connector.Apply(change, before);
-        var after = Connector.Capture(target);
+        var (target, change, first, before) = Fresh();
+        var after = ApplyChange(change, before);
         Fixture.ChangeBehindTheBack(target);
         var drifted = Fixture.Observe(target);
 
@@ -259,11 +251,8 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Rollback_refuses_a_before_state_that_does_not_match_its_digest()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var before = Connector.Capture(target);
-        Connector.Apply(change, before);
-        var after = Connector.Capture(target);
+        var (target, change, _, before) = Fresh();
+        var after = ApplyChange(change, before);
         var applied = Fixture.Observe(target);
         var forged = before with { Digest = new string('0', 64) };
 
@@ -292,8 +281,7 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
         }
 
         var before = Connector.Capture(target);
-        Connector.Apply(change, before);
-        var after = Connector.Capture(target);
+        var after = ApplyChange(change, before);
         var applied = Fixture.Observe(target);
 
         Assert.False(Connector.Contract(change).Supported);
@@ -305,9 +293,7 @@ public abstract class ConnectorConformance<TFixture> : IDisposable
     [Fact]
     public void Compensation_is_offered_only_for_irreversible_actions()
     {
-        var target = Connector.ResolveTarget(Fixture.NewTarget());
-        var change = Fixture.Change(target);
-        var before = Connector.Capture(target);
+        var (target, change, _, before) = Fresh();
         var context = new RollbackContext(change, before, null, Force: false);
 
         if (Fixture.IrreversibleChange(target) is not { } irreversible)

@@ -3,7 +3,7 @@ using AuditGuard.Engine.Storage;
 namespace AuditGuard.Engine.Ledger.Verification;
 
 /// <summary>A store's snapshot as a chain source, with the derived tables its projections declare.</summary>
-public sealed class SnapshotChainSource(IRecordSnapshot snapshot, IReadOnlyList<IProjection> projections) : IChainSource
+internal sealed class SnapshotChainSource(IRecordSnapshot snapshot, IReadOnlyList<IProjection> projections) : IChainSource
 {
     public Guid StoreId => snapshot.StoreId;
 
