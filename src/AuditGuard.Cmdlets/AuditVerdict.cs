@@ -12,6 +12,8 @@ public enum AuditVerdictKind
     Reordered,
     StoreMismatch,
     IndexMismatch,
+    SchemaAltered,
+    IllegalTransition,
     Truncated,
     RolledBack,
     BlobMismatch,

@@ -280,14 +280,14 @@ Describe 'Refusals' {
         (Get-AuditStore).RecordCount | Should -Be $before
     }
 
-    It 'fails closed: when the intent cannot be recorded, nothing runs' {
+    It 'fails closed: a store that cannot sign says so, and nothing runs' {
         Disconnect-AuditStore
         $copy = Join-Path $TestDrive 'read-only-copy.db'
         Copy-Item $store $copy
         Connect-AuditStore -Path $copy -WarningAction SilentlyContinue
         $marker = Join-Path $TestDrive 'must-not-exist.txt'
         { Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { param($Path) Set-Content $Path 'ran' } -Parameters @{ Path = $marker } -Reason 'fail closed' } |
-            Should -Throw -ErrorId 'OperationIntentNotRecorded,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+            Should -Throw -ErrorId 'SignerKeyUnavailable,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
         $marker | Should -Not -Exist
         Connect-AuditStore -Path $store
     }

@@ -25,6 +25,7 @@ public static class ErrorIds
     public const string AuditStoreFull = nameof(AuditStoreFull);
     public const string AuditStoreConflict = nameof(AuditStoreConflict);
     public const string AuditStoreClosed = nameof(AuditStoreClosed);
+    public const string AuditStoreSchemaAltered = nameof(AuditStoreSchemaAltered);
     public const string AuditStoreSettingUnknown = nameof(AuditStoreSettingUnknown);
     public const string AuditStoreSettingInvalid = nameof(AuditStoreSettingInvalid);
 

@@ -70,4 +70,8 @@ public static class StoreErrors
     public static AuditGuardException Closed(string path) => new(
         ErrorIds.AuditStoreClosed, ErrorKind.InvalidOperation,
         $"The store '{path}' was closed. Connect to it again with Connect-AuditStore.", path);
+
+    public static AuditGuardException SchemaAltered(string path, IReadOnlyList<string> alterations) => new(
+        ErrorIds.AuditStoreSchemaAltered, ErrorKind.SecurityError,
+        $"The store '{path}' was altered outside AuditGuard ({string.Join("; ", alterations)}), so nothing more is written to it: an object planted in the file can drop or change records inside AuditGuard's own writes. It stays open for reading and verification; run Test-AuditChain, keep the file for investigation, and continue in a new store.", path);
 }

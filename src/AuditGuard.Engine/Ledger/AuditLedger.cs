@@ -53,10 +53,26 @@ public sealed class AuditLedger : IDisposable
 
     public LocalKeyFiles KeyFiles { get; }
 
-    public bool IsReadOnly => _key is null;
+    public bool IsReadOnly => _key is null || _store.SchemaAlterations.Count > 0;
 
     /// <summary>Why the ledger cannot append, or null when it can.</summary>
-    public string? ReadOnlyReason => _readOnlyReason;
+    public string? ReadOnlyReason => _store.SchemaAlterations.Count > 0
+        ? $"it was altered outside AuditGuard ({string.Join("; ", _store.SchemaAlterations)})."
+        : _readOnlyReason;
+
+    /// <summary>Refuses, with the reason's own ErrorId, when nothing can be appended.</summary>
+    public void ThrowIfReadOnly()
+    {
+        if (_store.SchemaAlterations.Count > 0)
+        {
+            throw StoreErrors.SchemaAltered(Location, _store.SchemaAlterations);
+        }
+
+        if (_key is null)
+        {
+            throw LedgerErrors.SignerKeyUnavailable(Location, _readOnlyReason ?? "it has no signing key.");
+        }
+    }
 
     /// <summary>The store's secret (HMAC) key, or null when it is not available here.</summary>
     internal byte[]? SecretKey { get; private set; }
@@ -179,7 +195,7 @@ public sealed class AuditLedger : IDisposable
         {
             using var snapshot = _store.OpenSnapshot();
             RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
-            return new LedgerSummary(snapshot.GetSummary(), _key?.Certificate, _key?.Fingerprint, IsReadOnly, _readOnlyReason, _settings.Current);
+            return new LedgerSummary(snapshot.GetSummary(), _key?.Certificate, _key?.Fingerprint, IsReadOnly, ReadOnlyReason, _settings.Current);
         }
     }
 
@@ -207,16 +223,18 @@ public sealed class AuditLedger : IDisposable
 
     private void Initialise(LedgerOpenOptions options)
     {
+        // A store altered outside AuditGuard is only read: nothing is built or written into it.
+        var altered = _store.SchemaAlterations.Count > 0;
         using (var snapshot = _store.OpenSnapshot())
         {
             RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
-            if (_projections.Any(p => snapshot.ProjectionDefinition(p.Table.Name) != p.Table.Definition))
+            if (!altered && _projections.Any(p => snapshot.ProjectionDefinition(p.Table.Name) != p.Table.Definition))
             {
                 _store.Append(BuildMissingProjections);
             }
         }
 
-        if (_signers.IsEmpty)
+        if (_signers.IsEmpty && !altered)
         {
             CreateGenesis(options);
         }

@@ -1,3 +1,4 @@
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Ledger;
@@ -23,6 +24,10 @@ public interface IProjection
     /// </summary>
     ProjectionChange? Derive(RecordRow row, Func<string, ProjectionRow?> current, bool rebuilding);
 
-    /// <summary>Compares the table with the records it derives from, reporting each disagreement (sequence, message).</summary>
-    void Verify(IRecordSnapshot snapshot, Action<long?, string> mismatch);
+    /// <summary>
+    /// Compares the table with the records it derives from, reporting each disagreement
+    /// (IndexMismatch) and each record its rules would have refused (IllegalTransition), with
+    /// the first sequence where it shows.
+    /// </summary>
+    void Verify(IRecordSnapshot snapshot, Action<VerdictKind, long?, string> report);
 }

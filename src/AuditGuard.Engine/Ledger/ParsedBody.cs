@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Ledger;
@@ -33,8 +34,19 @@ internal sealed class ParsedBody
     /// <summary>The whole body, for state records (signers, settings, checkpoints); otherwise default.</summary>
     public JsonElement Fields { get; private init; }
 
+    /// <summary>
+    /// The header of a stored body, or null with the reason when it is not one: anything but
+    /// the exact canonical form AuditGuard writes (a repeated key, other whitespace, another
+    /// number form) is refused, so no two readers can read one signed body two ways.
+    /// </summary>
     public static ParsedBody? TryParse(byte[] body, out string? problem)
     {
+        if (!JsonCanonicalizer.IsCanonical(body))
+        {
+            problem = "the body is not canonical JSON (RFC 8785): it repeats a key, or has other whitespace, escaping or number forms";
+            return null;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body);

@@ -73,7 +73,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         {
             intent = ledger.Append(IntentDraft(plan, OperationState.Executing));
         }
-        catch (AuditGuardException e)
+        catch (AuditGuardException e) when (!RefusesEveryWrite(e))
         {
             throw OperationErrors.IntentNotRecorded(e);
         }
@@ -179,6 +179,10 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     private OperationView View(Guid operationId, RecordRow[] written) =>
         View(operationId, (IReadOnlyList<RecordRow>)written) ?? throw OperationErrors.RecordMalformed(written[0].Sequence, "the records just written cannot be read back");
 
+    /// <summary>A store that refuses every write says why with its own ErrorId; anything else that stops the intent is OperationIntentNotRecorded.</summary>
+    private static bool RefusesEveryWrite(AuditGuardException error) =>
+        error.ErrorId is ErrorIds.AuditStoreSchemaAltered or ErrorIds.SignerKeyUnavailable or ErrorIds.SecretKeyUnavailable;
+
     /// <summary>The target as the caller means it: a path part is resolved against the caller's location.</summary>
     private static string ResolveAsCaller(string target, TargetKind kind, IScriptHost host)
     {
@@ -203,10 +207,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     private RecordDraft IntentDraft(OperationPlan plan, OperationState last)
     {
         var request = plan.Request;
-        if (ledger.IsReadOnly)
-        {
-            throw LedgerErrors.SignerKeyUnavailable(ledger.Location, ledger.ReadOnlyReason ?? "it has no signing key.");
-        }
+        ledger.ThrowIfReadOnly();
 
         var secretKey = ledger.SecretKey ?? throw SigningErrors.SecretKeyUnavailable(ledger.KeyFiles.SecretKeyPath);
         var parameters = RecordedValues.Record(request.Parameters, secretKey);

@@ -1,6 +1,7 @@
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Storage;
 
@@ -91,7 +92,7 @@ public sealed class OperationsProjection : IProjection
         return new ProjectionChange(Declaration, starts, values);
     }
 
-    public void Verify(IRecordSnapshot snapshot, Action<long?, string> mismatch)
+    public void Verify(IRecordSnapshot snapshot, Action<VerdictKind, long?, string> report)
     {
         foreach (var row in snapshot.ReadProjection(Declaration))
         {
@@ -105,7 +106,7 @@ public sealed class OperationsProjection : IProjection
                 || !OperationRecordCodec.TryDecode(intentRow, out var intentRecord, out _) || intentRecord is not IntentRecord intent
                 || !OperationRecordCodec.TryDecode(lastRow, out var lastRecord, out _))
             {
-                mismatch(intentSequence, $"The operations index row for {key} does not point at that operation's first and newest records.");
+                report(VerdictKind.IndexMismatch, intentSequence, $"The operations index row for {key} does not point at that operation's first and newest records.");
                 continue;
             }
 
@@ -115,16 +116,31 @@ public sealed class OperationsProjection : IProjection
             var differing = expected.Where(e => !Equals(e.Value, row.Values[e.Key])).Select(e => e.Key).ToList();
             if (differing.Count > 0)
             {
-                mismatch(lastSequence,
+                report(VerdictKind.IndexMismatch, lastSequence,
                     $"The operations index shows operation {key} differently from its records ({string.Join(", ", differing)}; state {row.Text(State)}, records say {lastRecord.State}).");
             }
         }
 
-        foreach (var intent in snapshot.ReadRecords(new RecordFilter { Types = [OperationRecordCodec.IntentType] }))
+        // Every operation in the chain, walked through the lifecycle record by record: the
+        // table holds only where each ended, and a move the lifecycle does not allow anywhere
+        // in its history is a finding of its own.
+        foreach (var record in snapshot.ReadRecords(new RecordFilter { Types = [.. OperationRecordCodec.Types] }))
         {
-            if (intent.OperationId is not { } key || snapshot.FindProjectionRow(Declaration, key) is null)
+            var key = record.OperationId;
+            var indexed = key is not null && snapshot.FindProjectionRow(Declaration, key) is not null;
+            if (record.Type == OperationRecordCodec.IntentType)
             {
-                mismatch(intent.Sequence, $"Operation {intent.OperationId} is in the chain but missing from the operations index.");
+                if (!indexed)
+                {
+                    report(VerdictKind.IndexMismatch, record.Sequence, $"Operation {key} is in the chain but missing from the operations index.");
+                }
+
+                WalkLifecycle(snapshot, key, report);
+            }
+            else if (!indexed)
+            {
+                report(VerdictKind.IllegalTransition, record.Sequence,
+                    $"Record {record.Sequence} moves operation {key}, which has no intent record before it: an operation starts only with its intent.");
             }
         }
     }
@@ -195,6 +211,34 @@ public sealed class OperationsProjection : IProjection
         [Created] = row.Time,
         [IntentSequence] = row.Sequence,
     };
+
+    /// <summary>Walks one operation's records through the lifecycle, reporting the first move it does not allow.</summary>
+    private static void WalkLifecycle(IRecordSnapshot snapshot, string? key, Action<VerdictKind, long?, string> report)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        OperationState? state = null;
+        foreach (var row in snapshot.ReadRecords(new RecordFilter { OperationId = key, Types = [.. OperationRecordCodec.Types] }))
+        {
+            if (!OperationRecordCodec.TryDecode(row, out var record, out var problem))
+            {
+                report(VerdictKind.BodyMalformed, row.Sequence, $"Record {row.Sequence} of operation {key} is not a readable operation record ({problem}).");
+                return;
+            }
+
+            if (!OperationStateMachine.TryWalk(state, record!.Transitions, out var end, out var illegal))
+            {
+                report(VerdictKind.IllegalTransition, row.Sequence,
+                    $"Record {row.Sequence} moves operation {key} from {illegal.From?.ToString() ?? "nothing"} to {illegal.To?.ToString() ?? "nothing"}, which the lifecycle does not allow: the operation's history is not one AuditGuard writes.");
+                return;
+            }
+
+            state = end;
+        }
+    }
 
     private static RecordRow? Record(IRecordSnapshot snapshot, long sequence) =>
         snapshot.ReadRecords(new RecordFilter { Sequences = [sequence] }).FirstOrDefault();

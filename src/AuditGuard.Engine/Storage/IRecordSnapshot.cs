@@ -13,6 +13,9 @@ public interface IRecordSnapshot : IDisposable
 
     StoreSummary GetSummary();
 
+    /// <summary>How the container differs from what AuditGuard makes, as this snapshot sees it; empty when it does not.</summary>
+    IReadOnlyList<string> SchemaAlterations();
+
     /// <summary>How many records have sequences from <paramref name="fromSequence"/> to <paramref name="toSequence"/> (the end when null).</summary>
     long CountRecords(long fromSequence, long? toSequence);
 

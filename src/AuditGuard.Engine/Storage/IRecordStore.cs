@@ -16,6 +16,13 @@ public interface IRecordStore : IDisposable
 
     int SchemaVersion { get; }
 
+    /// <summary>
+    /// How the container differs from what AuditGuard makes (a planted trigger, a changed table),
+    /// as found when the store was opened or last written; empty when it does not. An altered
+    /// store refuses every append with AuditStoreSchemaAltered and stays readable.
+    /// </summary>
+    IReadOnlyList<string> SchemaAlterations { get; }
+
     /// <summary>The record count and head, read in one snapshot.</summary>
     StoreSummary GetSummary();
 

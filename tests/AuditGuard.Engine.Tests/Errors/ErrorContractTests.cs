@@ -84,7 +84,7 @@ public sealed partial class ErrorContractTests
     {
         _ when type == typeof(string) => "sample",
         _ when type == typeof(Exception) => new IOException("sample inner"),
-        _ when type == typeof(IEnumerable<string>) => new[] { "One", "Two" },
+        _ when type == typeof(IEnumerable<string>) || type == typeof(IReadOnlyList<string>) => new[] { "One", "Two" },
         _ when type == typeof(long) => 7L,
         _ when type == typeof(int) => 7,
         _ when type == typeof(Guid) => Guid.Empty,

@@ -2,9 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 using AuditGuard.Engine.Tests.Storage;
@@ -222,6 +224,58 @@ public abstract class TamperMatrix<TBackend> : IDisposable
     }
 
     [Fact]
+    public void SchemaAltered_when_an_object_planted_in_the_store_would_drop_records_and_nothing_more_is_written()
+    {
+        CreateWithNotes(2);
+        _backend.Tamper().PlantSilentDrop(OperationRecordCodec.OutcomeType);
+        var file = _temp.File("motd.txt");
+        File.WriteAllText(file, "before");
+
+        using (var session = GuardSession.Open(_backend.Open(), _backend.KeyFiles(), new GuardSessionOptions()))
+        {
+            Assert.True(session.IsReadOnly);
+            var plan = session.PlanOperation(new OperationRequest("FileSystem", "SetContent", file, new Dictionary<string, object?> { ["Value"] = "after" },
+                null, null, "planted trigger", null, null, null, ActorIdentity.Current(null)), Hosting.ProcessScriptHost.Instance);
+            Assert.Equal(ErrorIds.AuditStoreSchemaAltered, Assert.Throws<AuditGuardException>(() => session.ExecuteOperation(plan, out _)).ErrorId);
+            Assert.Equal(ErrorIds.AuditStoreSchemaAltered, Assert.Throws<AuditGuardException>(() => session.RecordDryRun(plan)).ErrorId);
+            Assert.Equal(ErrorIds.AuditStoreSchemaAltered, Assert.Throws<AuditGuardException>(() => session.WriteCheckpoint()).ErrorId);
+        }
+
+        Assert.Equal("before", File.ReadAllText(file));
+        var result = Verify();
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.SchemaAltered && v.Message.Contains("trigger", StringComparison.Ordinal));
+        Assert.Equal(3, result.RecordsChecked);
+    }
+
+    [Fact]
+    public void IllegalTransition_when_a_signed_record_moves_an_operation_where_its_lifecycle_never_goes()
+    {
+        Guid operation;
+        using (var session = GuardSession.Open(_backend.Open(), _backend.KeyFiles(), new GuardSessionOptions()))
+        {
+            operation = session.RecordRefusal(session.PlanOperation(new OperationRequest("NoSuchConnector", null, "x", new Dictionary<string, object?>(),
+                null, null, "refused", null, null, null, ActorIdentity.Current(null)), Hosting.ProcessScriptHost.Instance)).OperationId;
+        }
+
+        // Someone holding the key appends a record that closes an operation that was refused.
+        var head = LastRow();
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        var draft = OperationRecordCodec.Encode(new OutcomeRecord { OperationId = operation, Transitions = [OperationState.Closed] }, []);
+        var time = DateTimeOffset.UtcNow;
+        var body = RecordBody.Build(StoreId(), head.Sequence + 1, head.Hash, time, key.Fingerprint, draft);
+        _backend.Tamper().InsertRecord(new RecordRow(head.Sequence + 1, SHA256.HashData(body), head.Hash, draft.Type, operation.ToString("D"),
+            Rfc3339.Format(time), body, key.SignDetached(body, time), key.Fingerprint));
+
+        var result = Verify();
+
+        Assert.False(result.IsValid);
+        var illegal = Assert.Single(result.Verdicts, v => v.Kind == VerdictKind.IllegalTransition);
+        Assert.Equal(head.Sequence + 1, illegal.Sequence);
+        Assert.Contains("from ValidationFailed to Closed", illegal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BlobMismatch_when_a_blob_is_overwritten()
     {
         using (var ledger = OpenLedger())
@@ -270,6 +324,24 @@ public abstract class TamperMatrix<TBackend> : IDisposable
     }
 
     [Fact]
+    public void BodyMalformed_when_a_signed_body_repeats_a_key_so_two_readers_could_read_it_two_ways()
+    {
+        var rows = CreateWithNotes(4);
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        var text = Encoding.UTF8.GetString(rows[3].Body);
+        var repeated = Encoding.UTF8.GetBytes(text.Replace("\"n\":3", "\"n\":3,\"n\":33", StringComparison.Ordinal));
+        Assert.NotEqual(text, Encoding.UTF8.GetString(repeated));
+        var tamper = _backend.Tamper();
+        tamper.DeleteRecords(3, 3);
+        tamper.InsertRecord(rows[3] with { Body = repeated, Hash = SHA256.HashData(repeated), Signature = key.SignDetached(repeated, DateTimeOffset.UtcNow) });
+
+        var result = Verify();
+
+        AssertFirstError(result, VerdictKind.BodyMalformed, 3);
+        Assert.Contains("canonical", result.Verdicts[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ClockAnomaly_is_a_warning_when_time_steps_back()
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
@@ -311,6 +383,12 @@ public abstract class TamperMatrix<TBackend> : IDisposable
     }
 
     private AuditLedger OpenLedger() => LedgerFixture.Open(_backend);
+
+    private RecordRow LastRow()
+    {
+        using var ledger = OpenLedger();
+        return ledger.ReadRecords(new RecordFilter { Last = 1 }).Single();
+    }
 
     private Guid StoreId()
     {

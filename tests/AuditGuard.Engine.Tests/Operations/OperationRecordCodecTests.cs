@@ -114,12 +114,20 @@ public sealed class OperationRecordCodecTests : IDisposable
     [InlineData("{\"type\":\"operation.outcome\",\"op\":\"6f9619ff-8b86-d011-b42d-00cf4fc964ff\",\"transitions\":[\"Sideways\"]}", "'Sideways' is not a OperationState")]
     [InlineData("{\"type\":\"operation.outcome\",\"op\":\"6f9619ff-8b86-d011-b42d-00cf4fc964ff\",\"transitions\":[\"7\"]}", "'7' is not a OperationState")]
     [InlineData("{\"type\":\"operation.repair\",\"op\":\"6f9619ff-8b86-d011-b42d-00cf4fc964ff\",\"transitions\":[\"Indeterminate\"]}", "'finding' is missing")]
-    [InlineData("{\"type\":\"operation.outcome\",\"type\":\"operation.outcome\",\"op\":\"6f9619ff-8b86-d011-b42d-00cf4fc964ff\"}", "")]
+    [InlineData("{\"op\":\"6f9619ff-8b86-d011-b42d-00cf4fc964ff\",\"transitions\":[\"Failed\"],\"type\":\"operation.outcome\",\"type\":\"operation.outcome\"}", "not canonical")]
     [InlineData("{\"type\":\"test.note\",\"op\":\"6f9619ff-8b86-d011-b42d-00cf4fc964ff\",\"transitions\":[\"Failed\"]}", "not an operation record type")]
-    [InlineData("not json at all", "")]
+    [InlineData("not json at all", "not canonical")]
+    [InlineData("{ \"op\": \"6f9619ff-8b86-d011-b42d-00cf4fc964ff\", \"transitions\": [\"Failed\"], \"type\": \"operation.outcome\" }", "not canonical")]
     public void A_body_that_is_not_an_operation_record_is_refused_with_a_reason_never_an_exception(string body, string reason)
     {
-        var row = new RecordRow(7, new byte[32], new byte[32], "operation.outcome", null, "2026-01-01T00:00:00.000Z", Encoding.UTF8.GetBytes(body), [], "");
+        // Well-formed bodies are put in canonical form, so the reason is about what they say, not how.
+        var bytes = Encoding.UTF8.GetBytes(body);
+        if (reason != "not canonical")
+        {
+            bytes = JsonCanonicalizer.Canonicalize(bytes);
+        }
+
+        var row = new RecordRow(7, new byte[32], new byte[32], "operation.outcome", null, "2026-01-01T00:00:00.000Z", bytes, [], "");
 
         Assert.False(OperationRecordCodec.TryDecode(row, out var record, out var problem));
         Assert.Null(record);

@@ -122,6 +122,25 @@ public sealed class OperationRunnerTests : IDisposable
     [Fact]
     public void Nothing_runs_when_the_intent_cannot_be_recorded()
     {
+        var path = _temp.File("busy.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions()).Dispose();
+        using var session = GuardSession.OpenFile(path, new GuardSessionOptions { BusyTimeout = TimeSpan.FromMilliseconds(300) });
+        var ran = false;
+        var plan = session.PlanOperation(Script(new ScriptAction("mark", [], _ => { ran = true; return []; })), ProcessScriptHost.Instance);
+        using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        holder.Open();
+        using var hold = holder.BeginTransaction(deferred: false);
+
+        var error = Assert.Throws<AuditGuardException>(() => session.ExecuteOperation(plan, out _));
+
+        Assert.Equal("OperationIntentNotRecorded", error.ErrorId);
+        Assert.Equal("AuditStoreBusy", Assert.IsType<AuditGuardException>(error.InnerException).ErrorId);
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public void A_store_that_cannot_sign_refuses_the_run_with_its_own_reason_and_nothing_runs()
+    {
         var path = _temp.File("auditor-copy.db");
         File.Copy(_session.Location, path);
         // The open store's newest pages are still in its log: a copy takes both, without the keys.
@@ -132,7 +151,7 @@ public sealed class OperationRunnerTests : IDisposable
 
         var error = Assert.Throws<AuditGuardException>(() => readOnly.ExecuteOperation(plan, out _));
 
-        Assert.Equal("OperationIntentNotRecorded", error.ErrorId);
+        Assert.Equal("SignerKeyUnavailable", error.ErrorId);
         Assert.False(ran);
     }
 

@@ -410,6 +410,50 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
     }
 
     [Fact]
+    public void A_store_with_a_planted_object_refuses_every_write_and_stays_readable()
+    {
+        List<RecordRow> written;
+        using (var store = Backend.Open())
+        {
+            written = AppendChain(store, 3);
+            Assert.Empty(store.SchemaAlterations);
+        }
+
+        Backend.Tamper().PlantSilentDrop("test.note");
+
+        using var altered = Backend.Open();
+        Assert.NotEmpty(altered.SchemaAlterations);
+        var error = Assert.Throws<AuditGuardException>(() => altered.Append(transaction =>
+        {
+            transaction.Insert(Row(transaction.ReadHead(), "test.other"));
+            return 0;
+        }));
+        Assert.Equal(ErrorIds.AuditStoreSchemaAltered, error.ErrorId);
+        using var snapshot = altered.OpenSnapshot();
+        Assert.NotEmpty(snapshot.SchemaAlterations());
+        AssertSameRows(written, snapshot.ReadRecords(new RecordFilter()));
+    }
+
+    [Fact]
+    public void An_object_planted_while_the_store_is_open_is_caught_before_the_next_write()
+    {
+        using var store = Backend.Open();
+        AppendChain(store, 2);
+        using (var before = store.OpenSnapshot())
+        {
+            Assert.Empty(before.SchemaAlterations());
+        }
+
+        Backend.Tamper().PlantSilentDrop("test.note");
+
+        var error = Assert.Throws<AuditGuardException>(() => AppendChain(store, 1));
+        Assert.Equal(ErrorIds.AuditStoreSchemaAltered, error.ErrorId);
+        Assert.NotEmpty(store.SchemaAlterations);
+        using var snapshot = store.OpenSnapshot();
+        Assert.Equal(2, snapshot.CountRecords(0, null));
+    }
+
+    [Fact]
     public void A_closed_store_says_so()
     {
         var store = Backend.Open();

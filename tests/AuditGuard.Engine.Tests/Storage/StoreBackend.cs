@@ -51,6 +51,13 @@ public interface IStoreTamper
 
     void DeleteDerivedRow(ProjectionTable table, string key);
 
+    /// <summary>
+    /// Plants an object in the container that silently drops every record of
+    /// <paramref name="recordType"/> as it is written (an SQLite trigger that ignores the insert,
+    /// say), leaving everything else as it was.
+    /// </summary>
+    void PlantSilentDrop(string recordType);
+
     /// <summary>Tries to change a record the way the store's own writer could (no schema changes); true when the store refused.</summary>
     bool UpdateIsRefused(long sequence);
 

@@ -10,7 +10,8 @@ namespace AuditGuard.Engine.Ledger.Verification;
 /// Verifies a chain from its stored bytes alone: re-hashes every body, follows the links
 /// and sequence numbers, checks every derived column and blob against the body, and every
 /// signature against the signer in force at that sequence. Streams in batches (bounded
-/// memory); signatures of a batch are checked in parallel across cores.
+/// memory): a batch's bodies are hashed and parsed on every core, its order-dependent checks
+/// run on one thread, and its signatures are checked on every core while the next batch is read.
 /// </summary>
 public static class ChainVerifier
 {
@@ -34,31 +35,38 @@ public static class ChainVerifier
 
         var total = source.CountRecords(from, options.ToSequence);
         long checkedCount = 0;
-        var batch = new List<Checked>(BatchSize);
+        var rows = new List<RecordRow>(BatchSize);
         SignatureCheck? inFlight = null;
+
         // While one batch's signatures are checked on every core, this thread reads and
         // checks the next batch in order: two batches in memory at most.
+        void CheckBatch()
+        {
+            var batch = Prepare(rows).Select(prepared => CheckInOrder(prepared, state, signers, source, verdicts, trust, options)).ToList();
+            checkedCount += inFlight?.Finish(verdicts) ?? 0;
+            options.Progress?.Invoke(checkedCount, total);
+            inFlight = SignatureCheck.Start(batch);
+            rows = new List<RecordRow>(BatchSize);
+        }
+
         foreach (var row in source.ReadRecords(new RecordFilter { FromSequence = from, ToSequence = options.ToSequence }))
         {
             options.CancellationToken.ThrowIfCancellationRequested();
-            batch.Add(CheckInOrder(row, state, signers, source, verdicts, trust, options));
-            if (batch.Count == BatchSize)
+            rows.Add(row);
+            if (rows.Count == BatchSize)
             {
-                checkedCount += inFlight?.Finish(verdicts) ?? 0;
-                options.Progress?.Invoke(checkedCount, total);
-                inFlight = SignatureCheck.Start(batch);
-                batch = new List<Checked>(BatchSize);
+                CheckBatch();
             }
         }
 
-        checkedCount += inFlight?.Finish(verdicts) ?? 0;
-        checkedCount += SignatureCheck.Start(batch).Finish(verdicts);
+        CheckBatch();
+        checkedCount += inFlight!.Finish(verdicts);
         options.Progress?.Invoke(checkedCount, total);
 
-        // Derived tables are checked whole, and only when the whole chain is: a range cannot vouch for them.
+        // The container and its derived tables are checked whole, and only when the whole chain is: a range cannot vouch for them.
         if (options.FromSequence is null && options.ToSequence is null)
         {
-            source.CheckDerived((sequence, message) => verdicts.Add(VerdictKind.IndexMismatch, sequence, null, message));
+            source.CheckStorage((kind, sequence, message) => verdicts.Add(kind, sequence, null, message));
         }
 
         if (options.WitnessPath is { } witness)
@@ -103,12 +111,25 @@ public static class ChainVerifier
         return registry;
     }
 
+    /// <summary>What does not depend on order, for a whole batch on every core: each body's hash and parse.</summary>
+    private static Prepared[] Prepare(List<RecordRow> rows)
+    {
+        var prepared = new Prepared[rows.Count];
+        Parallel.For(0, rows.Count, i =>
+        {
+            var row = rows[i];
+            var body = ParsedBody.TryParse(row.Body, out var problem);
+            prepared[i] = new Prepared(row, SHA256.HashData(row.Body), body, problem);
+        });
+        return prepared;
+    }
+
     /// <summary>Everything that depends on order; the signature check is left for the batch unless the record changes the signers.</summary>
-    private static Checked CheckInOrder(RecordRow row, ChainState state, SignerRegistry signers, IChainSource source,
+    private static Checked CheckInOrder(Prepared prepared, ChainState state, SignerRegistry signers, IChainSource source,
         VerdictCollector verdicts, Dictionary<string, TrustLevel> trust, VerifyOptions options)
     {
+        var (row, computed, body, problem) = prepared;
         var sequence = row.Sequence;
-        var computed = SHA256.HashData(row.Body);
         if (!computed.AsSpan().SequenceEqual(row.Hash))
         {
             verdicts.Add(VerdictKind.BodyHashMismatch, sequence, null,
@@ -122,7 +143,6 @@ public static class ChainVerifier
                 $"Records {state.ExpectedSequence} to {sequence - 1} are missing: the chain jumps from {state.ExpectedSequence - 1} to {sequence}.");
         }
 
-        var body = ParsedBody.TryParse(row.Body, out var problem);
         X509CertificateHolder? signer = null;
         if (body is null || body.Version != RecordBody.FormatVersion)
         {
@@ -316,6 +336,8 @@ public static class ChainVerifier
             : all.Contains(TrustLevel.SelfSignedLocal) ? TrustLevel.SelfSignedLocal
             : TrustLevel.TrustedChain;
     }
+
+    private sealed record Prepared(RecordRow Row, byte[] Hash, ParsedBody? Body, string? Problem);
 
     private sealed record Checked(RecordRow Row, X509CertificateHolder? Signer);
 

@@ -26,6 +26,10 @@ public interface IChainSource
     /// <summary>The newest sequence the source holds, or null when it holds none.</summary>
     long? HeadSequence { get; }
 
-    /// <summary>Checks what the source derives from the chain (a store's derived tables) against the records.</summary>
-    void CheckDerived(Action<long?, string> mismatch);
+    /// <summary>
+    /// Checks what the source keeps beside the records: that its container is as AuditGuard
+    /// made it (SchemaAltered), and that what it derives from the chain (a store's derived
+    /// tables) agrees with the records (IndexMismatch, IllegalTransition).
+    /// </summary>
+    void CheckStorage(Action<VerdictKind, long?, string> report);
 }

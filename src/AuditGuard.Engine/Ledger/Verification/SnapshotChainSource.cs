@@ -17,17 +17,23 @@ internal sealed class SnapshotChainSource(IRecordSnapshot snapshot, IReadOnlyLis
 
     public byte[]? ReadBlob(byte[] digest) => snapshot.ReadBlob(digest);
 
-    public void CheckDerived(Action<long?, string> mismatch)
+    public void CheckStorage(Action<VerdictKind, long?, string> report)
     {
+        foreach (var alteration in snapshot.SchemaAlterations())
+        {
+            report(VerdictKind.SchemaAltered, null,
+                $"The store was altered outside AuditGuard: {alteration}. Something planted in the file can drop or change records as they are written; nothing more is written to this store.");
+        }
+
         foreach (var projection in projections)
         {
             if (snapshot.ProjectionDefinition(projection.Table.Name) != projection.Table.Definition)
             {
-                mismatch(null, $"The store's derived table '{projection.Table.Name}' is missing or was not made as declared.");
+                report(VerdictKind.IndexMismatch, null, $"The store's derived table '{projection.Table.Name}' is missing or was not made as declared.");
                 continue;
             }
 
-            projection.Verify(snapshot, mismatch);
+            projection.Verify(snapshot, report);
         }
     }
 }

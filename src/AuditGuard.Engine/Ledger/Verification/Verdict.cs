@@ -12,6 +12,8 @@ public enum VerdictKind
     Reordered,
     StoreMismatch,
     IndexMismatch,
+    SchemaAltered,
+    IllegalTransition,
     Truncated,
     RolledBack,
     BlobMismatch,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
@@ -55,6 +56,12 @@ public static class OperationRecordCodec
     {
         try
         {
+            // The form the ledger writes and nothing else: a repeated key could be read two ways.
+            if (!JsonCanonicalizer.IsCanonical(row.Body))
+            {
+                throw new FormatException("the body is not canonical JSON (RFC 8785)");
+            }
+
             var body = JsonNode.Parse(row.Body) as JsonObject ?? throw new FormatException("the body is not a JSON object");
             var type = Text(body, "type");
             var operationId = Guid.Parse(Text(body, "op"));

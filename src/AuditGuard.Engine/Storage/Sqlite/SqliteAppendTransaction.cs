@@ -8,7 +8,7 @@ namespace AuditGuard.Engine.Storage.Sqlite;
 /// transaction: an append is a handful of statements, and preparing them anew each time
 /// costs as much as building and hashing the record.
 /// </summary>
-internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path) : IAppendTransaction, IDisposable
+internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path, SchemaWatch schema) : IAppendTransaction, IDisposable
 {
     private readonly SqliteCommand _begin = Statement(connection, "BEGIN IMMEDIATE");
     private readonly SqliteCommand _commit = Statement(connection, "COMMIT");
@@ -22,13 +22,16 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
     /// Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction: the write lock is
     /// taken before the head is read, so writers in every process serialise instead of forking.
     /// The transaction is driven by prepared statements rather than a SqliteTransaction, which
-    /// would prepare BEGIN and COMMIT anew for every append.
+    /// would prepare BEGIN and COMMIT anew for every append. Nothing is written into a store
+    /// whose schema is not as AuditGuard made it; with the write lock held, it cannot change
+    /// between that check and the commit.
     /// </summary>
     public T Run<T>(Func<IAppendTransaction, T> work)
     {
         _begin.ExecuteNonQuery();
         try
         {
+            schema.ThrowIfAltered(connection);
             var result = work(this);
             _commit.ExecuteNonQuery();
             return result;
@@ -53,12 +56,17 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
 
     public void Insert(RecordRow row)
     {
-        // A trigger planted in the file can drop a row without an error; nothing counts as
-        // stored unless the row is there.
+        // Something planted in the file can drop a row without an error; nothing counts as
+        // stored unless exactly this row went in and is now the head.
         var inserted = SqliteRecordTable.Insert(_insert, row);
         if (inserted != 1)
         {
             throw LedgerErrors.RecordNotStored(path, row.Sequence, $"the database reported {inserted} rows inserted instead of 1.");
+        }
+
+        if (ReadHead() is not { } head || head.Sequence != row.Sequence || !head.Hash.AsSpan().SequenceEqual(row.Hash))
+        {
+            throw LedgerErrors.RecordNotStored(path, row.Sequence, "the chain's head read back is not the record just written.");
         }
     }
 
@@ -88,6 +96,9 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
         record.Parameters.AddWithValue("$name", table.Name);
         record.Parameters.AddWithValue("$definition", table.Definition);
         record.ExecuteNonQuery();
+
+        // The schema changed by AuditGuard's own hand: checked again, it must still be exact.
+        schema.ThrowIfAltered(connection);
         return true;
     }
 

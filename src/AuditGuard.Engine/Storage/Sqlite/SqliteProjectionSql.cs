@@ -10,6 +10,8 @@ internal static class SqliteProjectionSql
     /// <summary>Tables of the store's own schema, which no derived table may replace.</summary>
     private static readonly HashSet<string> Reserved = ["records", "blobs", "store_meta", "schema_version", "projections"];
 
+    public static bool IsReserved(string name) => Reserved.Contains(name) || name.StartsWith("sqlite_", StringComparison.Ordinal);
+
     public const string ReadDefinition = "SELECT definition FROM projections WHERE name = $name";
 
     public const string RecordDefinition =
@@ -18,7 +20,7 @@ internal static class SqliteProjectionSql
     /// <summary>Drops the table (when a different declaration made it) and makes it as declared, with its indexes.</summary>
     public static string Create(ProjectionTable table)
     {
-        if (Reserved.Contains(table.Name))
+        if (IsReserved(table.Name))
         {
             throw new ArgumentException($"'{table.Name}' is a table of the store's own schema.", nameof(table));
         }

@@ -15,6 +15,7 @@ public sealed class SqliteRecordStore : IRecordStore
     private readonly SqliteConnection _connection;
     private readonly object _gate = new();
     private readonly SqliteStoreOptions _options;
+    private readonly SchemaWatch _schema;
     private SqliteAppendTransaction? _writer;
     private bool _disposed;
 
@@ -25,6 +26,8 @@ public sealed class SqliteRecordStore : IRecordStore
         StoreId = storeId;
         SchemaVersion = schemaVersion;
         _options = options;
+        _schema = new SchemaWatch(path);
+        _schema.Refresh(connection);
     }
 
     /// <summary>The full path of the store's database file.</summary>
@@ -33,6 +36,8 @@ public sealed class SqliteRecordStore : IRecordStore
     public Guid StoreId { get; }
 
     public int SchemaVersion { get; }
+
+    public IReadOnlyList<string> SchemaAlterations => _schema.Alterations;
 
     /// <summary>Opens the store at <paramref name="path"/>, creating it when the file does not exist.</summary>
     public static SqliteRecordStore Open(string path, SqliteStoreOptions? options = null)
@@ -102,7 +107,7 @@ public sealed class SqliteRecordStore : IRecordStore
         lock (_gate)
         {
             ThrowIfClosed();
-            var writer = _writer ??= new SqliteAppendTransaction(_connection, Location);
+            var writer = _writer ??= new SqliteAppendTransaction(_connection, Location, _schema);
             try
             {
                 return SqliteRetry.Run(() => writer.Run(work), _options.BusyTimeout, _options.Clock, Location);

@@ -41,6 +41,8 @@ internal sealed class SqliteSnapshot : IRecordSnapshot
         return new StoreSummary(Location, StoreId, SqliteSchema.ReadVersion(_connection), count, head?.Sequence, head?.HashHex);
     });
 
+    public IReadOnlyList<string> SchemaAlterations() => Reading(() => SqliteSchemaCheck.Alterations(_connection));
+
     public long CountRecords(long fromSequence, long? toSequence) => Reading(() => SqliteRecordTable.Count(_connection, fromSequence, toSequence));
 
     public IEnumerable<RecordRow> ReadRecords(RecordFilter filter) => Streaming(() => SqliteRecordTable.Read(_connection, filter));

@@ -250,6 +250,44 @@ public sealed class SqliteRecordStoreTests : IDisposable
         Assert.Contains(error.ErrorId, new[] { ErrorIds.AuditStoreCorrupt, ErrorIds.AuditStoreNotADatabase, ErrorIds.AuditStoreUnreadable });
     }
 
+    [Theory]
+    [InlineData("CREATE TRIGGER quiet BEFORE INSERT ON records BEGIN SELECT RAISE(IGNORE); END;", "extra trigger 'quiet'")]
+    [InlineData("CREATE TRIGGER reword AFTER INSERT ON blobs BEGIN SELECT 1; END;", "extra trigger 'reword'")]
+    [InlineData("CREATE VIEW everything AS SELECT * FROM records;", "extra view 'everything'")]
+    [InlineData("CREATE INDEX records_by_signer ON records(signer);", "extra index 'records_by_signer'")]
+    [InlineData("DROP TRIGGER records_append_only_delete;", "trigger 'records_append_only_delete' is missing")]
+    [InlineData("DROP INDEX records_by_time; CREATE INDEX records_by_time ON records(time DESC);", "index 'records_by_time' is not defined as AuditGuard made it")]
+    [InlineData("INSERT INTO projections(name, definition) VALUES ('records', '{}');", "declaration AuditGuard did not write")]
+    public void Every_object_that_is_extra_missing_or_different_is_named(string sql, string finding)
+    {
+        var path = _temp.File("altered.db");
+        SqliteRecordStore.Open(path).Dispose();
+        Execute(path, sql);
+
+        using var store = SqliteRecordStore.Open(path);
+
+        Assert.Contains(store.SchemaAlterations, a => a.Contains(finding, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_insert_that_does_not_land_is_not_reported_as_stored()
+    {
+        var path = _temp.File("dropped.db");
+        SqliteRecordStore.Open(path).Dispose();
+        Execute(path, "CREATE TRIGGER quiet BEFORE INSERT ON records BEGIN SELECT RAISE(IGNORE); END;");
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var transaction = new SqliteAppendTransaction(connection, path, new SchemaWatch(path));
+        var body = "{}"u8.ToArray();
+        var row = new AuditGuard.Engine.Storage.RecordRow(0, SHA256.HashData(body), new byte[32], "test.note", null, "2026-01-01T00:00:00.000Z", body, [1], "s");
+
+        // Straight at the insert, past the schema check a write transaction would make first.
+        var error = Assert.Throws<AuditGuardException>(() => transaction.Insert(row));
+
+        Assert.Equal(ErrorIds.AuditRecordNotStored, error.ErrorId);
+        Assert.Equal("0", Query(path, "SELECT count(*) FROM records"));
+    }
+
     private static void Execute(string path, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
