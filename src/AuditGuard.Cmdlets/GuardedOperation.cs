@@ -118,6 +118,12 @@ public sealed class GuardedOperation
     /// <summary>Left Executing by a process that is gone: Repair-Operation settles it.</summary>
     public bool IsOrphaned { get; init; }
 
+    /// <summary>For an operation recorded as Executing: Running (its process holds it), Orphaned, or Unknown (this host cannot tell); empty otherwise.</summary>
+    public string? Liveness { get; init; }
+
+    /// <summary>Settled by Repair-Operation -Force, without proof that its process had ended.</summary>
+    public bool RepairForced { get; init; }
+
     /// <summary>What the script block wrote to the pipeline, for a run in this session (not recorded).</summary>
     public object[] Output { get; init; } = [];
 

@@ -59,6 +59,8 @@ internal static class OutputObjects
         Created = view.Created,
         Updated = view.Updated,
         IsOrphaned = view.IsOrphaned,
+        Liveness = view.Liveness?.ToString(),
+        RepairForced = view.RepairForced,
         Output = output is null ? [] : output.Where(o => o is not null).Cast<object>().ToArray(),
     };
 

@@ -16,6 +16,10 @@ public sealed class RepairOperationCommand : AuditGuardCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public Guid OperationId { get; set; }
 
+    /// <summary>Settle an operation whose liveness this host cannot tell (another host ran it, or its lock is gone); the record says it was forced.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord() => Run(() =>
     {
         if (!ShouldProcessStore($"Record operation {OperationId} as Indeterminate with what its target shows now"))
@@ -25,9 +29,10 @@ public sealed class RepairOperationCommand : AuditGuardCmdlet
 
         try
         {
-            WriteObject(OutputObjects.Operation(Session.RepairOperation(OperationId, ActorIdentity.Current(ScriptHosting.ConnectedUser(this)))));
+            WriteObject(OutputObjects.Operation(Session.RepairOperation(OperationId, ActorIdentity.Current(ScriptHosting.ConnectedUser(this)), Force)));
         }
-        catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotOrphaned or ErrorIds.OperationNotFound)
+        catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotOrphaned or ErrorIds.OperationNotFound
+            or ErrorIds.OperationStillRunning or ErrorIds.OperationLivenessUnknown)
         {
             // One bad id in a pipeline must not stop the others.
             WriteError(ErrorRecords.From(e));

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using AuditGuard.Engine;
-using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 
@@ -16,9 +15,6 @@ namespace AuditGuard.Cmdlets;
 internal static class StoreSession
 {
     private static readonly ConditionalWeakTable<Runspace, GuardSession> Current = new();
-
-    // One for the process: any runspace may ask whether an operation another one runs is alive.
-    private static readonly ProcessLivenessProbe Liveness = new();
 
     /// <summary>The runspace's current session, connecting to the default store on first use.</summary>
     public static GuardSession GetOrConnectDefault(PSCmdlet cmdlet)
@@ -55,7 +51,6 @@ internal static class StoreSession
             CreateFolder = isPerUserDefault,
             SigningKey = signingKey,
             Generator = "AuditGuard " + typeof(StoreSession).Assembly.GetName().Version?.ToString(3),
-            Liveness = Liveness,
         });
 
     /// <summary>Makes <paramref name="session"/> the runspace's current one, closing the one it replaces.</summary>

@@ -29,8 +29,11 @@ public sealed record GuardSessionOptions
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Shared by every session of a process, so each can tell an operation another one runs from an orphan.</summary>
+    /// <summary>How a running operation is told from an orphan; file locks in <see cref="RunningFolder"/> when null.</summary>
     public ILivenessProbe? Liveness { get; init; }
+
+    /// <summary>Where running operations hold their locks; beside the store when null.</summary>
+    public string? RunningFolder { get; init; }
 
     /// <summary>The connectors the session may use; the built-in ones when null.</summary>
     public ConnectorRegistry? Connectors { get; init; }
@@ -90,7 +93,7 @@ public sealed class GuardSession : IDisposable
             throw;
         }
 
-        return Open(store, LocalKeyFiles.Beside(store.Location), options);
+        return Open(store, LocalKeyFiles.Beside(store.Location), options with { RunningFolder = options.RunningFolder ?? store.Location + ".running" });
     }
 
     /// <summary>Composes a session over an open store (which it owns from here on), its own keys kept in <paramref name="keyFiles"/>.</summary>
@@ -105,7 +108,8 @@ public sealed class GuardSession : IDisposable
             Clock = options.Clock,
         });
         return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(),
-            options.Liveness ?? new ProcessLivenessProbe(), options.Clock);
+            options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
+                ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running")), options.Clock);
     }
 
     /// <summary>The store's count and head, with the signer in use and the settings in force.</summary>
@@ -144,7 +148,8 @@ public sealed class GuardSession : IDisposable
 
     public OperationView ExecuteOperation(OperationPlan plan, out Exception? failure) => _operations.Execute(plan, out failure);
 
-    public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy) => _operations.Repair(operationId, repairedBy);
+    /// <summary>Settles an orphan; <paramref name="force"/> settles one whose liveness this host cannot tell, and is recorded.</summary>
+    public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy, bool force = false) => _operations.Repair(operationId, repairedBy, force);
 
     public IReadOnlyList<OperationView> QueryOperations(OperationQuery query, bool orphanedOnly) => _operations.Query(query, orphanedOnly);
 

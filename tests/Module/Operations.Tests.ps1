@@ -234,7 +234,7 @@ Describe 'Invoke-GuardedWrite with the Script and JsonFile connectors' {
         "$store-wal" | Should -Exist
         foreach ($phase in 'open', 'closed') {
             if ($phase -eq 'closed') { Disconnect-AuditStore }
-            foreach ($file in Get-ChildItem "$store*" | Where-Object Name -notlike '*.pfx' | Where-Object Name -notlike '*.key') {
+            foreach ($file in Get-ChildItem "$store*" -File | Where-Object Name -notlike '*.pfx' | Where-Object Name -notlike '*.key') {
                 $bytes = [IO.File]::ReadAllBytes($file.FullName)
                 foreach ($encoding in [Text.Encoding]::UTF8, [Text.Encoding]::Unicode) {
                     $encoding.GetString($bytes) | Should -Not -Match ([regex]::Escape($secret)) -Because "$($file.Name) ($phase) must not hold the secret"
@@ -343,23 +343,64 @@ Describe 'Crash recovery' {
         $deadline = [datetime]::UtcNow.AddSeconds(60)
         while ([datetime]::UtcNow -lt $deadline -and -not (Test-Path $marker)) { Start-Sleep -Milliseconds 100 }
         $marker | Should -Exist
+
+        # From this second process, the running operation is running: never an orphan to settle.
+        Connect-AuditStore -Path $store
+        $running = Get-Operation
+        $running.State | Should -Be 'Executing'
+        $running.Liveness | Should -Be 'Running'
+        $running.IsOrphaned | Should -BeFalse
+        Get-Operation -Orphaned | Should -BeNullOrEmpty
+        { $running | Repair-Operation -ErrorAction Stop } | Should -Throw -ErrorId 'OperationStillRunning,AuditGuard.Cmdlets.RepairOperationCommand'
+        { $running | Repair-Operation -Force -ErrorAction Stop } | Should -Throw -ErrorId 'OperationStillRunning,AuditGuard.Cmdlets.RepairOperationCommand'
+
         # SIGKILL on Unix, TerminateProcess on Windows: no chance to clean up.
         Stop-Process -Id $child.Id -Force
         $child.WaitForExit()
 
-        Connect-AuditStore -Path $store
         $orphan = Get-Operation -Orphaned
         $orphan.Count | Should -Be 1
         $orphan.State | Should -Be 'Executing'
         $orphan.IsOrphaned | Should -BeTrue
+        $orphan.Liveness | Should -Be 'Orphaned'
         $repaired = Get-Operation -Orphaned | Repair-Operation
         $repaired.State | Should -Be 'Indeterminate'
         # The script had written half of its change: the target matches neither recorded state.
         $repaired.Finding | Should -Be 'Neither'
+        $repaired.RepairForced | Should -BeFalse
         $repaired.Records.Count | Should -Be 2
+        $repair = Get-AuditRecord -Sequence $repaired.Records[1] | ForEach-Object { $_.Body | ConvertFrom-Json }
+        $repair.liveness | Should -Be 'Orphaned'
+        $repair.forced | Should -BeFalse
         Get-Operation -Orphaned | Should -BeNullOrEmpty
         (Test-AuditChain).IsValid | Should -BeTrue
         { Repair-Operation -OperationId $repaired.OperationId -ErrorAction Stop } | Should -Throw -ErrorId 'OperationNotOrphaned,AuditGuard.Cmdlets.RepairOperationCommand'
+    }
+
+    It 'settles an operation whose liveness cannot be told only with -Force, and records that it was forced' {
+        $store = Join-Path $TestDrive 'lost-lock.db'
+        $marker = Join-Path $TestDrive 'lost-lock-started'
+        $script = "Import-Module '$(Get-AuditGuardModulePath)'; Connect-AuditStore -Path '$store'; " +
+            "Invoke-GuardedWrite -Connector Script -Target 'app/worker' -Reason 'long job' -ScriptBlock { Set-Content '$marker' 'x'; Start-Sleep -Seconds 120 }"
+        $child = Start-Process -FilePath (Get-PwshPath) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        $deadline = [datetime]::UtcNow.AddSeconds(60)
+        while ([datetime]::UtcNow -lt $deadline -and -not (Test-Path $marker)) { Start-Sleep -Milliseconds 100 }
+        $marker | Should -Exist
+        Stop-Process -Id $child.Id -Force
+        $child.WaitForExit()
+        # The lock that would prove the process gone is lost as well (cleaned away, or on another host).
+        Remove-Item -Recurse -Force "$store.running"
+
+        Connect-AuditStore -Path $store
+        $unknown = Get-Operation
+        $unknown.Liveness | Should -Be 'Unknown'
+        $unknown.IsOrphaned | Should -BeFalse
+        { $unknown | Repair-Operation -ErrorAction Stop } | Should -Throw -ErrorId 'OperationLivenessUnknown,AuditGuard.Cmdlets.RepairOperationCommand'
+        $forced = $unknown | Repair-Operation -Force
+        $forced.State | Should -Be 'Indeterminate'
+        $forced.RepairForced | Should -BeTrue
+        $forced.Finding | Should -Be 'Unknown'
+        (Get-AuditRecord -Sequence $forced.Records[-1]).Body | ConvertFrom-Json | ForEach-Object forced | Should -BeTrue
     }
 }
 

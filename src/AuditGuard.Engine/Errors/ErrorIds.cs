@@ -83,6 +83,9 @@ public static class ErrorIds
     public const string OperationSnapshotInvalid = nameof(OperationSnapshotInvalid);
     public const string OperationNotFound = nameof(OperationNotFound);
     public const string OperationNotOrphaned = nameof(OperationNotOrphaned);
+    public const string OperationStillRunning = nameof(OperationStillRunning);
+    public const string OperationLivenessUnknown = nameof(OperationLivenessUnknown);
+    public const string OperationLivenessUnavailable = nameof(OperationLivenessUnavailable);
     public const string OperationNotExecutable = nameof(OperationNotExecutable);
     public const string OperationTransitionIllegal = nameof(OperationTransitionIllegal);
     public const string OperationRecordMalformed = nameof(OperationRecordMalformed);

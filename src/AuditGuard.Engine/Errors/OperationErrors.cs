@@ -67,6 +67,18 @@ public static class OperationErrors
         ErrorIds.OperationNotOrphaned, ErrorKind.InvalidOperation,
         $"Operation {operationId} is {state}, not an orphan: only an operation left Executing by a process that is gone can be repaired.", operationId);
 
+    public static AuditGuardException StillRunning(Guid operationId, string host, int processId) => new(
+        ErrorIds.OperationStillRunning, ErrorKind.InvalidOperation,
+        $"Operation {operationId} is still running: process {processId} on {host} holds it. Only an operation whose process is gone can be repaired; wait for it to end, then look again with Get-Operation.", operationId);
+
+    public static AuditGuardException LivenessUnknown(Guid operationId, string host) => new(
+        ErrorIds.OperationLivenessUnknown, ErrorKind.InvalidOperation,
+        $"AuditGuard cannot tell whether operation {operationId} is still running: it was started on {host}, or its running lock is gone. If you are sure its process has ended, repair it with -Force; the record says it was forced.", operationId);
+
+    public static AuditGuardException LivenessUnavailable(string folder, Exception inner) => new(
+        ErrorIds.OperationLivenessUnavailable, ErrorKind.WriteError,
+        $"The lock that shows this operation is running could not be taken in '{folder}' ({inner.Message}), so nothing was recorded or changed. Check that the folder beside the store is writable.", folder, inner);
+
     public static AuditGuardException IntentNotRecorded(Exception inner) => new(
         ErrorIds.OperationIntentNotRecorded, ErrorKind.WriteError,
         $"The operation's intent could not be recorded ({inner.Message}), so nothing was changed: AuditGuard never acts before its evidence is durable.", null, inner);

@@ -1,63 +1,156 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Globalization;
+using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Operations;
 
-/// <summary>
-/// Tells whether an operation recorded as Executing is still being run, so an orphan (its
-/// process gone) can be told from a live operation. One probe serves every session of a
-/// process, since any of them may ask about an operation another one is running.
-/// </summary>
-public interface ILivenessProbe
+/// <summary>Whether the process running an operation recorded as Executing is still there.</summary>
+public enum OperationLiveness
 {
-    /// <summary>Marks <paramref name="operationId"/> as running in this process until the handle is disposed.</summary>
-    IDisposable Running(Guid operationId);
+    /// <summary>Its process holds it: it is running now.</summary>
+    Running,
 
-    /// <summary>Whether the operation, recorded as Executing by <paramref name="actor"/>, is no longer being run.</summary>
-    bool IsOrphaned(Guid operationId, ActorIdentity actor);
+    /// <summary>Nothing holds it any more: its process is gone, and Repair-Operation may settle it.</summary>
+    Orphaned,
+
+    /// <summary>This host cannot tell (another host ran it, or its lock is gone): only a forced repair settles it.</summary>
+    Unknown,
 }
 
 /// <summary>
-/// Liveness by process: an operation is orphaned when its process, on this host, is gone (its
-/// id absent or reused by a process started at another time), or when it is this very process
-/// and the operation is not among those it is running (its runspace died). Another host's
-/// operations are taken as live, since their processes cannot be seen from here.
+/// Tells a running operation from an orphan by something the running process holds, never by
+/// a guess: a live operation settled as Indeterminate would be a false record.
 /// </summary>
-public sealed class ProcessLivenessProbe : ILivenessProbe
+public interface ILivenessProbe
 {
-    private readonly ConcurrentDictionary<Guid, byte> _running = new();
+    /// <summary>
+    /// Holds <paramref name="operationId"/> as running in this process until the hold is
+    /// disposed. A hold disposed before <see cref="OperationHold.Complete"/> leaves the operation
+    /// an orphan, as a process that died would.
+    /// </summary>
+    OperationHold Hold(Guid operationId);
 
-    public IDisposable Running(Guid operationId)
+    /// <summary>Whether the operation, recorded as Executing by <paramref name="actor"/>, is still being run.</summary>
+    OperationLiveness Check(Guid operationId, ActorIdentity actor);
+
+    /// <summary>Forgets an operation that no longer runs (it was settled).</summary>
+    void Release(Guid operationId);
+}
+
+/// <summary>
+/// Liveness by an OS file lock: the process that runs an operation creates
+/// <c>&lt;operation&gt;.lock</c> in a folder beside the store and holds it exclusively, from
+/// before the intent is recorded until after the outcome is; the OS releases it when the
+/// process dies, however it dies. A lock that can be taken means the process is gone; one that
+/// cannot means it runs; a missing lock, another host's operation or a runtime with file locking
+/// switched off means this host cannot tell.
+/// </summary>
+public sealed class FileLockLivenessProbe(string folder) : ILivenessProbe
+{
+    // .NET on Unix takes its file locks with flock(); this switch turns them off, and then no lock proves anything.
+    private const string LockingSwitch = "DOTNET_SYSTEM_IO_DISABLEFILELOCKING";
+
+    public OperationHold Hold(Guid operationId)
     {
-        _running[operationId] = 0;
-        return new Mark(_running, operationId);
-    }
-
-    public bool IsOrphaned(Guid operationId, ActorIdentity actor)
-    {
-        if (!string.Equals(actor.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        if (actor.ProcessId == Environment.ProcessId)
-        {
-            return !_running.ContainsKey(operationId);
-        }
-
         try
         {
-            using var process = Process.GetProcessById(actor.ProcessId);
-            return ActorIdentity.ProcessStartText(process) != actor.ProcessStart;
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var path = PathOf(operationId);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            var stream = new FileStream(path, options);
+            var who = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName} {Environment.ProcessId}\n");
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(who));
+            stream.Flush();
+            return new OperationHold(stream, path);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return true;
+            throw OperationErrors.LivenessUnavailable(folder, e);
         }
     }
 
-    private sealed class Mark(ConcurrentDictionary<Guid, byte> running, Guid operationId) : IDisposable
+    public OperationLiveness Check(Guid operationId, ActorIdentity actor)
     {
-        public void Dispose() => running.TryRemove(operationId, out _);
+        if (!string.Equals(actor.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)
+            || Environment.GetEnvironmentVariable(LockingSwitch) is "1" or "true")
+        {
+            return OperationLiveness.Unknown;
+        }
+
+        var path = PathOf(operationId);
+        try
+        {
+            using var taken = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return OperationLiveness.Orphaned;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return OperationLiveness.Unknown;
+        }
+        catch (IOException)
+        {
+            return OperationLiveness.Running;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return OperationLiveness.Unknown;
+        }
+    }
+
+    public void Release(Guid operationId)
+    {
+        try
+        {
+            File.Delete(PathOf(operationId));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A lock file left behind only costs its bytes: nothing reads one but for an Executing operation.
+        }
+    }
+
+    private string PathOf(Guid operationId) => Path.Combine(folder, operationId.ToString("D") + ".lock");
+}
+
+/// <summary>
+/// A running operation's lock. Completed, it is removed (the file first, then the handle, so no
+/// one can take a lock the run still counts on); disposed without completing, as when the run is
+/// torn down by an exception it could not survive, only the handle is let go and the operation
+/// reads as an orphan, which is what it has become.
+/// </summary>
+public sealed class OperationHold(FileStream stream, string path) : IDisposable
+{
+    private bool _completed;
+
+    /// <summary>The operation's outcome is recorded (or it never started): nothing is left to show.</summary>
+    public void Complete() => _completed = true;
+
+    public void Dispose()
+    {
+        if (_completed)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Closing still releases the lock; a file left behind matters only while the operation reads Executing.
+            }
+        }
+
+        stream.Dispose();
     }
 }

@@ -67,15 +67,16 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             throw OperationErrors.NotExecutable(plan.OperationId, "its plan was refused; a refused plan is recorded as ValidationFailed, never run.");
         }
 
-        using var running = liveness.Running(plan.OperationId);
+        using var running = liveness.Hold(plan.OperationId);
         RecordRow intent;
         try
         {
             intent = ledger.Append(IntentDraft(plan, OperationState.Executing));
         }
-        catch (AuditGuardException e) when (!RefusesEveryWrite(e))
+        catch (AuditGuardException e)
         {
-            throw OperationErrors.IntentNotRecorded(e);
+            running.Complete();
+            throw RefusesEveryWrite(e) ? e : OperationErrors.IntentNotRecorded(e);
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -91,6 +92,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
         var after = TryCapture(plan);
         var outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
+        running.Complete();
         // The view comes from the two records just written, not from reading them back.
         return View(plan.OperationId, [intent, outcome]);
     }
@@ -98,13 +100,20 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// <summary>
     /// Settles an orphan (left Executing by a process that is gone): asks the connector how the
     /// target compares with the recorded states and records Indeterminate with that finding.
+    /// A running operation is never settled; one whose liveness cannot be told (another host,
+    /// a lost lock) only when <paramref name="force"/> is given, and the record says so.
     /// </summary>
-    public OperationView Repair(Guid operationId, ActorIdentity repairedBy)
+    public OperationView Repair(Guid operationId, ActorIdentity repairedBy, bool force)
     {
         var view = Find(operationId);
-        if (!view.IsOrphaned)
+        switch (view.Liveness)
         {
-            throw OperationErrors.NotOrphaned(operationId, view.State.ToString());
+            case null:
+                throw OperationErrors.NotOrphaned(operationId, view.State.ToString());
+            case OperationLiveness.Running:
+                throw OperationErrors.StillRunning(operationId, view.Actor.Host, view.Actor.ProcessId);
+            case OperationLiveness.Unknown when !force:
+                throw OperationErrors.LivenessUnknown(operationId, view.Actor.Host);
         }
 
         var finding = StateComparison.Unknown;
@@ -135,8 +144,11 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             Transitions = Transitions(operationId, view.State, [OperationState.Indeterminate]),
             Finding = finding,
             RepairedBy = repairedBy,
+            Liveness = view.Liveness!.Value,
+            Forced = view.Liveness == OperationLiveness.Unknown,
         };
         ledger.Append(OperationRecordCodec.Encode(repair, []));
+        liveness.Release(operationId);
         return Find(operationId);
     }
 
@@ -173,7 +185,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// <summary>The operation its rows tell, with whether it is an orphan now.</summary>
     private OperationView? View(Guid operationId, IReadOnlyList<RecordRow> rows) =>
         OperationView.Fold(operationId, rows) is { } view
-            ? view with { IsOrphaned = view.State == OperationState.Executing && liveness.IsOrphaned(operationId, view.Actor) }
+            ? view with { Liveness = view.State == OperationState.Executing ? liveness.Check(operationId, view.Actor) : null }
             : null;
 
     private OperationView View(Guid operationId, RecordRow[] written) =>

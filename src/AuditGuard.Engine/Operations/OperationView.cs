@@ -29,14 +29,18 @@ public sealed record OperationView(
     RollbackContract? RollbackContract,
     RecordedError? Error,
     string? Finding,
+    bool RepairForced,
     JsonObject RecordedParameters,
     string? ScriptDigest,
     string? RollbackScriptDigest,
     IReadOnlyList<long> Records,
     DateTimeOffset Created,
     DateTimeOffset Updated,
-    bool IsOrphaned)
+    OperationLiveness? Liveness)
 {
+    /// <summary>Left Executing by a process that is gone: Repair-Operation settles it.</summary>
+    public bool IsOrphaned => Liveness == OperationLiveness.Orphaned;
+
     /// <summary>
     /// An operation from its stored rows in sequence order, the intent first, as the codec reads
     /// them. Null when the rows do not start with a readable intent; a later row the codec cannot
@@ -62,6 +66,7 @@ public sealed record OperationView(
         RecordedState? after = null;
         var error = intent.Error;
         string? finding = null;
+        var forced = false;
         foreach (var (_, record) in steps.Skip(1))
         {
             state = record.State;
@@ -73,6 +78,7 @@ public sealed record OperationView(
                     break;
                 case RepairRecord repair:
                     finding = repair.Finding.ToString();
+                    forced = repair.Forced;
                     break;
             }
         }
@@ -98,13 +104,14 @@ public sealed record OperationView(
             intent.Rollback,
             error,
             finding,
+            forced,
             request.Parameters,
             request.ScriptDigest,
             request.RollbackScriptDigest,
             steps.Select(s => s.Row.Sequence).ToList(),
             Time(steps[0].Row),
             Time(steps[^1].Row),
-            IsOrphaned: false);
+            Liveness: null);
     }
 
     // The time column of a hostile row may be anything; verification reports it, a view shows the epoch.

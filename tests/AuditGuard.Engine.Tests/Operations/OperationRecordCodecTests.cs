@@ -43,6 +43,8 @@ public sealed class OperationRecordCodecTests : IDisposable
             Transitions = [OperationState.Indeterminate],
             Finding = StateComparison.MatchesAfter,
             RepairedBy = actor with { User = "carol" },
+            Liveness = OperationLiveness.Unknown,
+            Forced = true,
         };
 
         var readIntent = Assert.IsType<IntentRecord>(RoundTrip(intent));
@@ -64,6 +66,8 @@ public sealed class OperationRecordCodecTests : IDisposable
         Assert.Equal(17, readOutcome.DurationMs);
         Assert.Equal(StateComparison.MatchesAfter, readRepair.Finding);
         Assert.Equal("carol", readRepair.RepairedBy.User);
+        Assert.Equal(OperationLiveness.Unknown, readRepair.Liveness);
+        Assert.True(readRepair.Forced);
     }
 
     [Fact]

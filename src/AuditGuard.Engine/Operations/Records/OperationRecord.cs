@@ -64,12 +64,20 @@ public sealed record OutcomeRecord : OperationRecord
     public long DurationMs { get; init; }
 }
 
-/// <summary>The settlement of an operation whose process died while it ran: what its target showed then, and who settled it.</summary>
+/// <summary>
+/// The settlement of an operation whose process died while it ran: what its target showed then,
+/// who settled it, what its liveness was found to be, and whether the settlement was forced
+/// (liveness could not be told, and the person repairing it vouched that its process had ended).
+/// </summary>
 public sealed record RepairRecord : OperationRecord
 {
     public required StateComparison Finding { get; init; }
 
     public required ActorIdentity RepairedBy { get; init; }
+
+    public required OperationLiveness Liveness { get; init; }
+
+    public bool Forced { get; init; }
 }
 
 /// <summary>What the operation will do: the part of the intent approvals bind to.</summary>

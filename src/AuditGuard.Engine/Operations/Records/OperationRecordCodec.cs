@@ -89,6 +89,8 @@ public static class OperationRecordCodec
                     Transitions = transitions,
                     Finding = Parse<StateComparison>(Required(body, "finding")),
                     RepairedBy = ReadActor(Required(body, "repairedBy")),
+                    Liveness = Parse<OperationLiveness>(Required(body, "liveness")),
+                    Forced = (bool)Required(body, "forced"),
                 },
                 _ => throw new FormatException($"'{type}' is not an operation record type"),
             };
@@ -169,6 +171,8 @@ public static class OperationRecordCodec
     {
         ["finding"] = record.Finding.ToString(),
         ["repairedBy"] = Actor(record.RepairedBy),
+        ["liveness"] = record.Liveness.ToString(),
+        ["forced"] = record.Forced,
     };
 
     private static JsonObject Actor(ActorIdentity actor) => new()
