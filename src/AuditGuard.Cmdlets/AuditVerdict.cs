@@ -7,6 +7,7 @@ public enum AuditVerdictKind
     BodyMalformed,
     SignatureInvalid,
     UnknownSigner,
+    UnexpectedSigner,
     BrokenLink,
     SequenceGap,
     Reordered,

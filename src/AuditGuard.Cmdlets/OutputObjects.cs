@@ -22,6 +22,8 @@ internal static class OutputObjects
         session.FindSignerCertificate(row.Signer));
 
     public static AuditChainVerification Verification(ChainVerificationResult result) => new(
+        result.Location,
+        result.StoreId,
         result.IsValid,
         result.RecordsChecked,
         Enum.Parse<AuditTrustLevel>(result.TrustLevel.ToString()),

@@ -26,9 +26,21 @@ public sealed class TestAuditChainCommand : AuditGuardCmdlet
     [Parameter]
     public X509Certificate2[]? TrustedRoot { get; set; }
 
+    /// <summary>The signers the chain must be signed by: certificates, or their thumbprints or SHA-256 fingerprints.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? ExpectedSigner { get; set; }
+
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    /// <summary>A certificate by its thumbprint; anything else as the text of a thumbprint or fingerprint.</summary>
+    private static string SignerText(object signer) => (signer is PSObject wrapped ? wrapped.BaseObject : signer) switch
+    {
+        X509Certificate2 certificate => certificate.Thumbprint,
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
 
     protected override void EndProcessing() => Run(() =>
     {
@@ -38,6 +50,7 @@ public sealed class TestAuditChainCommand : AuditGuardCmdlet
         {
             FromSequence = FromSequence,
             ToSequence = ToSequence,
+            ExpectedSigners = ExpectedSigner?.Select(SignerText).ToList(),
             WitnessPath = Witness is null ? null : FileSystemPaths.Resolve(SessionState, Witness),
             TrustedRoots = TrustedRoot is { Length: > 0 } roots ? new X509Certificate2Collection(roots) : null,
             Progress = (done, total) =>

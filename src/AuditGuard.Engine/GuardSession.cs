@@ -80,6 +80,7 @@ public sealed class GuardSession : IDisposable
         SqliteRecordStore store;
         try
         {
+            ThrowIfKeyFilesPrecede(path);
             store = SqliteRecordStore.Open(path, new SqliteStoreOptions
             {
                 CreateFolder = options.CreateFolder,
@@ -110,6 +111,30 @@ public sealed class GuardSession : IDisposable
         return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(),
             options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
                 ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running")), options.Clock);
+    }
+
+    /// <summary>
+    /// Key files for a store that does not exist yet were put there by someone else: refused
+    /// before anything is created, so a refusal leaves nothing behind.
+    /// </summary>
+    private static void ThrowIfKeyFilesPrecede(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return; // The store reports the path itself.
+        }
+
+        var keys = LocalKeyFiles.Beside(full);
+        if (!File.Exists(full) && (File.Exists(keys.SignerKeyPath) || File.Exists(keys.SecretKeyPath)))
+        {
+            throw StoreErrors.AdoptionRefused(File.Exists(keys.SignerKeyPath) ? keys.SignerKeyPath : keys.SecretKeyPath,
+                "is a key file for a store that does not exist yet");
+        }
     }
 
     /// <summary>The store's count and head, with the signer in use and the settings in force.</summary>

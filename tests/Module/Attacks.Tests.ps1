@@ -1,4 +1,8 @@
 # Attacks by someone who can write the store's files, each with what must notice it.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
 
@@ -96,5 +100,118 @@ Test-AuditChain | ForEach-Object Verdicts | ForEach-Object { 'verdict:' + `$_.Ki
         $result.Output | Should -Contain 'quiet:False'
         $result.Output | Should -Contain "verdict:BodyMalformed:$sequence"
         $result.Output | Should -Contain 'operations:0'
+    }
+}
+
+Describe 'A store folder removed under a connected session' {
+    It 'refuses the next write before anything changes, instead of writing into unlinked files' {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'doomed')
+        $file = Join-Path $TestDrive 'doomed-target.txt'
+        Set-Content -Path $file -Value 'untouched' -NoNewline
+        $result = Invoke-FreshPwsh -ImportModule -Script @"
+Connect-AuditStore -Path '$(Join-Path $folder 'audit.db')'
+Remove-Item -Recurse -Force '$folder'
+try {
+    Invoke-GuardedWrite -Connector FileSystem -Target '$file' -Action SetContent -Parameters @{ Value = 'changed' } -Reason 'CHG-9' -ErrorAction Stop | Out-Null
+    'write:done'
+} catch { 'write:' + `$_.FullyQualifiedErrorId }
+"@
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        $result.Output | Should -Contain 'write:AuditStoreMissing,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+        Get-Content -Raw $file | Should -Be 'untouched'
+    }
+}
+
+Describe 'Files someone else placed where a store is about to be created' {
+    BeforeAll {
+        $script:other = 'auditguard-other'
+        if ((Test-IsRoot) -and -not (Get-Command useradd -ErrorAction Ignore)) { throw 'useradd is needed to act as another user.' }
+        if ((Test-IsRoot) -and -not (id -u $other 2>$null)) { useradd --no-create-home --shell /usr/sbin/nologin $other | Out-Null }
+
+        function Test-Connect([string] $Store) {
+            Invoke-FreshPwsh -ImportModule -Script @"
+try { Connect-AuditStore -Path '$Store' -ErrorAction Stop; 'connect:done' } catch { 'connect:' + `$_.FullyQualifiedErrorId }
+"@
+        }
+    }
+
+    It 'refuses a folder other users can write to, and leaves what they placed untouched' -Skip:(-not (Test-IsRoot)) {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'open-to-all')
+        chmod 1777 $folder
+        $store = Join-Path $folder 'audit.db'
+        # An empty database file and key files of their own, as the attack on the core placed them.
+        runuser -u $other -- sh -c "touch '$store'"
+        foreach ($name in 'audit.db.signer.pfx', 'audit.db.secret.key') {
+            runuser -u $other -- sh -c "printf planted > '$(Join-Path $folder $name)'"
+        }
+        $before = Get-ChildItem $folder | Get-FileHash
+
+        $result = Test-Connect $store
+
+        $result.Output | Should -Contain 'connect:AuditStoreFolderUnsafe,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        (Get-ChildItem $folder | Get-FileHash).Hash | Should -Be $before.Hash
+    }
+
+    It 'never turns another user''s empty file into a store' -Skip:(-not (Test-IsRoot)) {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'theirs')
+        $store = Join-Path $folder 'audit.db'
+        New-Item -ItemType File -Path $store | Out-Null
+        chmod 600 $store
+        chown $other $store
+
+        $result = Test-Connect $store
+
+        $result.Output | Should -Contain 'connect:AuditStoreAdoptionRefused,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        (Get-Item $store).Length | Should -Be 0
+        Get-ChildItem $folder | Should -HaveCount 1
+    }
+
+    It 'never adopts key files that precede their store' {
+        $folder = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'keys-first')
+        $store = Join-Path $folder 'audit.db'
+        Set-Content -Path "$store.secret.key" -Value ('k' * 32) -NoNewline
+
+        $result = Test-Connect $store
+
+        $result.Output | Should -Contain 'connect:AuditStoreAdoptionRefused,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        Test-Path $store | Should -BeFalse
+    }
+}
+
+Describe 'A store whose records were all removed' {
+    It 'is refused, never given a fresh chain signed with its own key' {
+        $case = New-StoreWithOneWrite (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'emptied')).FullName
+        $guard = (sqlite3 $case.Store "SELECT sql FROM sqlite_master WHERE name = 'records_append_only_delete'") -join "`n"
+        Invoke-Sqlite $case.Store "DROP TRIGGER records_append_only_delete; DELETE FROM records; $guard;"
+
+        $result = Invoke-FreshPwsh -ImportModule -Script @"
+try { Connect-AuditStore -Path '$($case.Store)' -ErrorAction Stop; 'connect:done' } catch { 'connect:' + `$_.FullyQualifiedErrorId }
+"@
+
+        $result.Output | Should -Contain 'connect:AuditStoreEmptied,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        sqlite3 $case.Store 'SELECT count(*) FROM records' | Should -Be '0'
+    }
+}
+
+Describe 'Pinning a store to its signer' {
+    It 'verifies against the expected signer and reports any other as UnexpectedSigner' {
+        $case = New-StoreWithOneWrite (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'pinned')).FullName
+        $stranger = New-TestCertificate -Subject 'CN=Someone else'
+        $result = Invoke-FreshPwsh -ImportModule -Script @"
+Connect-AuditStore -Path '$($case.Store)'
+`$own = (Get-AuditStore).SignerCertificate
+'own:' + (Test-AuditChain -ExpectedSigner `$own).IsValid
+'thumbprint:' + (Test-AuditChain -ExpectedSigner `$own.Thumbprint.ToLowerInvariant()).IsValid
+`$other = Test-AuditChain -ExpectedSigner '$($stranger.Thumbprint)'
+'other:' + `$other.IsValid
+'kind:' + (`$other.Verdicts | Where-Object Severity -eq 'Error' | Select-Object -First 1).Kind
+'store:' + `$other.Store
+"@
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        $result.Output | Should -Contain 'own:True'
+        $result.Output | Should -Contain 'thumbprint:True'
+        $result.Output | Should -Contain 'other:False'
+        $result.Output | Should -Contain 'kind:UnexpectedSigner'
+        $result.Output | Should -Contain "store:$($case.Store)"
     }
 }

@@ -68,7 +68,7 @@ function New-ReadOnlyFolder {
     param([Parameter(Mandatory)] [string] $Path)
     New-Item -ItemType Directory -Force -Path $Path | Out-Null
     if (Test-IsRoot) {
-        mount -t tmpfs -o 'ro,size=1m' tmpfs $Path
+        mount -t tmpfs -o 'ro,size=1m,mode=0755' tmpfs $Path
         if ($LASTEXITCODE -ne 0) { throw "Could not mount a read-only tmpfs on $Path." }
     }
     else {

@@ -26,6 +26,10 @@ public static class ErrorIds
     public const string AuditStoreConflict = nameof(AuditStoreConflict);
     public const string AuditStoreClosed = nameof(AuditStoreClosed);
     public const string AuditStoreSchemaAltered = nameof(AuditStoreSchemaAltered);
+    public const string AuditStoreMissing = nameof(AuditStoreMissing);
+    public const string AuditStoreAdoptionRefused = nameof(AuditStoreAdoptionRefused);
+    public const string AuditStoreFolderUnsafe = nameof(AuditStoreFolderUnsafe);
+    public const string AuditStoreEmptied = nameof(AuditStoreEmptied);
     public const string AuditStoreSettingUnknown = nameof(AuditStoreSettingUnknown);
     public const string AuditStoreSettingInvalid = nameof(AuditStoreSettingInvalid);
 

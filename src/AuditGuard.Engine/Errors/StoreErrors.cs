@@ -74,4 +74,20 @@ public static class StoreErrors
     public static AuditGuardException SchemaAltered(string path, IReadOnlyList<string> alterations) => new(
         ErrorIds.AuditStoreSchemaAltered, ErrorKind.SecurityError,
         $"The store '{path}' was altered outside AuditGuard ({string.Join("; ", alterations)}), so nothing more is written to it: an object planted in the file can drop or change records inside AuditGuard's own writes. It stays open for reading and verification; run Test-AuditChain, keep the file for investigation, and continue in a new store.", path);
+
+    public static AuditGuardException Missing(string path, string reason) => new(
+        ErrorIds.AuditStoreMissing, ErrorKind.ObjectNotFound,
+        $"The store '{path}' is not where this session opened it ({reason}), so nothing was written and nothing was changed: records written now would be lost with the file. Find out what removed it, then connect again with Connect-AuditStore.", path);
+
+    public static AuditGuardException AdoptionRefused(string path, string reason) => new(
+        ErrorIds.AuditStoreAdoptionRefused, ErrorKind.SecurityError,
+        $"'{path}' {reason}, and AuditGuard never adopts a file it did not create for a new store: whoever placed it may hold what it contains, such as a key. Nothing was created. Remove it if you are sure it is yours and empty, or create the store in a folder only you can write to.", path);
+
+    public static AuditGuardException FolderUnsafe(string path, string folder, string reason) => new(
+        ErrorIds.AuditStoreFolderUnsafe, ErrorKind.SecurityError,
+        $"The store '{path}' is not created: {reason} in '{folder}', so they could place or replace its files (a key, say) before or after it is made. Use a folder only you can write to (mode 700 or 755); a store shared by a group is created with -Group.", path);
+
+    public static AuditGuardException Emptied(string path) => new(
+        ErrorIds.AuditStoreEmptied, ErrorKind.InvalidData,
+        $"The store '{path}' holds no records, although it was created earlier: its records were removed, or its creation was cut short before its first record. AuditGuard does not start a new chain in it, since that would pass a rebuilt store off as the original. Keep the file for investigation; if you are sure it never held evidence, remove it and its key files and connect again.", path);
 }

@@ -236,7 +236,14 @@ public sealed class AuditLedger : IDisposable
 
         if (_signers.IsEmpty && !altered)
         {
-            CreateGenesis(options);
+            if (_store.IsNew)
+            {
+                CreateGenesis(options);
+            }
+            else
+            {
+                AwaitGenesis(options.GenesisWait);
+            }
         }
 
         SecretKey = TryLoadKeyFile(() => LocalSecretKey.TryLoad(KeyFiles.SecretKeyPath), out _);
@@ -312,12 +319,19 @@ public sealed class AuditLedger : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the genesis record of a store this open created, with key files made here and now:
+    /// key files that already exist were placed by someone else, and are never adopted.
+    /// </summary>
     private void CreateGenesis(LedgerOpenOptions options)
     {
-        var pfx = KeyFiles.SignerKeyPath;
         var generated = options.SigningKey is null;
-        var key = options.SigningKey ?? LocalSigningKey.TryLoad(pfx, _clock) ?? CreateLocalKey(pfx);
-        LocalSecretKey.LoadOrCreate(KeyFiles.SecretKeyPath);
+        if (!LocalSecretKey.TryCreateExclusive(KeyFiles.SecretKeyPath))
+        {
+            throw StoreErrors.AdoptionRefused(KeyFiles.SecretKeyPath, "already exists");
+        }
+
+        var key = options.SigningKey ?? CreateLocalKey(KeyFiles.SignerKeyPath);
         var draft = new RecordDraft(RecordTypes.StoreCreated, new JsonObject
         {
             ["certificate"] = Convert.ToBase64String(key.Certificate.RawData),
@@ -359,8 +373,36 @@ public sealed class AuditLedger : IDisposable
         }
         catch (AuditGuardException e) when (e.ErrorId == ErrorIds.SigningCertificateFileExists)
         {
-            // A process racing to create the same store wrote the key first: use it.
-            return LocalSigningKey.TryLoad(pfx, _clock)!;
+            throw StoreErrors.AdoptionRefused(pfx, "already exists");
+        }
+    }
+
+    /// <summary>
+    /// A store that existed before this open and holds no record: the process that created it may
+    /// be writing its genesis right now, so it is given a moment; a store that stays empty had
+    /// its records removed (or its creation cut short), and no second chain is started in it.
+    /// </summary>
+    private void AwaitGenesis(TimeSpan wait)
+    {
+        var started = _clock.GetTimestamp();
+        while (true)
+        {
+            using (var snapshot = _store.OpenSnapshot())
+            {
+                RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            }
+
+            if (!_signers.IsEmpty)
+            {
+                return;
+            }
+
+            if (_clock.GetElapsedTime(started) >= wait)
+            {
+                throw StoreErrors.Emptied(Location);
+            }
+
+            Thread.Sleep(50);
         }
     }
 

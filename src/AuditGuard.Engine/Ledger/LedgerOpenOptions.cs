@@ -21,4 +21,7 @@ public sealed record LedgerOpenOptions
     public IReadOnlyList<IProjection> Projections { get; init; } = [];
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>How long an empty store another process created is given to receive its genesis record.</summary>
+    public TimeSpan GenesisWait { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -193,7 +193,8 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
     /// <summary>A store that refuses every write says why with its own ErrorId; anything else that stops the intent is OperationIntentNotRecorded.</summary>
     private static bool RefusesEveryWrite(AuditGuardException error) =>
-        error.ErrorId is ErrorIds.AuditStoreSchemaAltered or ErrorIds.SignerKeyUnavailable or ErrorIds.SecretKeyUnavailable;
+        error.ErrorId is ErrorIds.AuditStoreSchemaAltered or ErrorIds.AuditStoreMissing or ErrorIds.AuditStoreClosed
+            or ErrorIds.SignerKeyUnavailable or ErrorIds.SecretKeyUnavailable;
 
     /// <summary>The target as the caller means it: a path part is resolved against the caller's location.</summary>
     private static string ResolveAsCaller(string target, TargetKind kind, IScriptHost host)

@@ -11,25 +11,21 @@ public static class LocalSecretKey
 {
     private const int Length = 32;
 
-    /// <summary>The key at <paramref name="path"/>, created first when there is none. Processes racing to create it all end with the same key.</summary>
-    public static byte[] LoadOrCreate(string path)
+    /// <summary>
+    /// Makes a new key at <paramref name="path"/>, which must not exist: a key file someone else
+    /// placed there first would let them guess recorded secrets offline, so it is never adopted.
+    /// Returns false, creating nothing, when the file exists.
+    /// </summary>
+    public static bool TryCreateExclusive(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        while (true)
+        var created = RandomNumberGenerator.GetBytes(Length);
+        try
         {
-            var existing = TryLoad(path);
-            if (existing is not null)
-            {
-                return existing;
-            }
-
-            var created = RandomNumberGenerator.GetBytes(Length);
-            if (TryCreate(path, created))
-            {
-                return created;
-            }
-
-            // Another process created it first: loop to read the winner's key.
+            return TryCreate(path, created);
+        }
+        finally
+        {
             CryptographicOperations.ZeroMemory(created);
         }
     }

@@ -17,6 +17,13 @@ public interface IRecordStore : IDisposable
     int SchemaVersion { get; }
 
     /// <summary>
+    /// True when this very open created the store: it holds no chain yet, and the ledger writes
+    /// its genesis record. A store that existed before and holds no record is one whose records
+    /// were removed (or whose creation was cut short); no one starts a chain in it.
+    /// </summary>
+    bool IsNew { get; }
+
+    /// <summary>
     /// How the container differs from what AuditGuard makes (a planted trigger, a changed table),
     /// as found when the store was opened or last written; empty when it does not. An altered
     /// store refuses every append with AuditStoreSchemaAltered and stays readable.

@@ -32,6 +32,7 @@ internal static class LedgerFixture
             KeyFiles = backend.KeyFiles(name),
             Clock = clock ?? TimeProvider.System,
             Projections = [new OperationsProjection()],
+            GenesisWait = TimeSpan.FromMilliseconds(300),
         });
 
     public static RecordDraft Note(int n, Guid? operation = null, byte[]? blob = null) =>

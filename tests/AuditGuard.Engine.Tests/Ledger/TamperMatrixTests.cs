@@ -276,6 +276,19 @@ public abstract class TamperMatrix<TBackend> : IDisposable
     }
 
     [Fact]
+    public void A_store_whose_records_were_all_removed_is_never_given_a_new_chain()
+    {
+        CreateWithNotes(3);
+        _backend.Tamper().DeleteRecords(0, long.MaxValue);
+
+        var error = Assert.Throws<AuditGuardException>(OpenLedger);
+
+        Assert.Equal(ErrorIds.AuditStoreEmptied, error.ErrorId);
+        using var store = _backend.Open();
+        Assert.Equal(0, store.GetSummary().RecordCount);
+    }
+
+    [Fact]
     public void BlobMismatch_when_a_blob_is_overwritten()
     {
         using (var ledger = OpenLedger())
@@ -354,6 +367,26 @@ public abstract class TamperMatrix<TBackend> : IDisposable
 
         Assert.True(result.IsValid);
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.ClockAnomaly && v.Sequence == 2 && v.Severity == VerdictSeverity.Warning);
+    }
+
+    [Fact]
+    public void UnexpectedSigner_pins_a_store_to_its_key_by_fingerprint_or_thumbprint()
+    {
+        CreateWithNotes(2);
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        var spacedThumbprint = string.Join(" ", key.Certificate.Thumbprint.Chunk(2).Select(c => new string(c)));
+        using var ledger = OpenLedger();
+
+        var other = ledger.Verify(new VerifyOptions { ExpectedSigners = [new string('a', 64)] });
+        var byFingerprint = ledger.Verify(new VerifyOptions { ExpectedSigners = [key.Fingerprint.ToUpperInvariant()] });
+        var byThumbprint = ledger.Verify(new VerifyOptions { ExpectedSigners = [spacedThumbprint] });
+
+        AssertFirstError(other, VerdictKind.UnexpectedSigner, 0);
+        Assert.Single(other.Verdicts, v => v.Kind == VerdictKind.UnexpectedSigner);
+        Assert.True(byFingerprint.IsValid);
+        Assert.True(byThumbprint.IsValid);
+        Assert.Equal(ledger.StoreId, byThumbprint.StoreId);
+        Assert.Equal(ledger.Location, byThumbprint.Location);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ public sealed class LocalSecretKeyTests : IDisposable
     {
         var path = _temp.File("audit.db.secret.key");
 
-        var created = LocalSecretKey.LoadOrCreate(path);
+        Assert.True(LocalSecretKey.TryCreateExclusive(path));
+        var created = LocalSecretKey.TryLoad(path)!;
 
         Assert.Equal(32, created.Length);
         if (!OperatingSystem.IsWindows())
@@ -22,9 +23,19 @@ public sealed class LocalSecretKeyTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         }
 
-        Assert.Equal(created, LocalSecretKey.LoadOrCreate(path));
         Assert.Equal(created, LocalSecretKey.TryLoad(path));
         Assert.Equal([path], Directory.GetFiles(_temp.Path));
+    }
+
+    [Fact]
+    public void A_secret_that_exists_is_never_replaced_or_adopted_as_new()
+    {
+        var path = _temp.File("planted.secret.key");
+        var planted = Enumerable.Repeat((byte)7, 32).ToArray();
+        File.WriteAllBytes(path, planted);
+
+        Assert.False(LocalSecretKey.TryCreateExclusive(path));
+        Assert.Equal(planted, File.ReadAllBytes(path));
     }
 
     [Fact]
@@ -39,7 +50,7 @@ public sealed class LocalSecretKeyTests : IDisposable
         var path = _temp.File("audit.db.secret.key");
         File.WriteAllBytes(path, new byte[31]);
 
-        var error = Assert.Throws<AuditGuardException>(() => LocalSecretKey.LoadOrCreate(path));
+        var error = Assert.Throws<AuditGuardException>(() => LocalSecretKey.TryLoad(path));
 
         Assert.Equal("SecretKeyInvalid", error.ErrorId);
         Assert.Equal(ErrorKind.InvalidData, error.Kind);
@@ -47,22 +58,23 @@ public sealed class LocalSecretKeyTests : IDisposable
     }
 
     [Fact]
-    public void Many_threads_creating_one_secret_all_get_the_same_bytes()
+    public void Of_many_threads_creating_one_secret_exactly_one_creates_it()
     {
         var path = _temp.File("raced.secret.key");
-        var keys = new byte[8][];
-        using var ready = new Barrier(keys.Length);
+        var created = new bool[8];
+        using var ready = new Barrier(created.Length);
 
         // Dedicated threads: a barrier on pool threads would wait for the pool to grow.
-        var threads = Enumerable.Range(0, keys.Length).Select(i => new Thread(() =>
+        var threads = Enumerable.Range(0, created.Length).Select(i => new Thread(() =>
         {
             ready.SignalAndWait();
-            keys[i] = LocalSecretKey.LoadOrCreate(path);
+            created[i] = LocalSecretKey.TryCreateExclusive(path);
         })).ToList();
         threads.ForEach(thread => thread.Start());
         threads.ForEach(thread => thread.Join());
 
-        Assert.All(keys, key => Assert.Equal(keys[0], key));
+        Assert.Single(created, c => c);
+        Assert.Equal(32, LocalSecretKey.TryLoad(path)!.Length);
         Assert.Equal([path], Directory.GetFiles(_temp.Path));
     }
 }

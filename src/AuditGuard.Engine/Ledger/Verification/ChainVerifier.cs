@@ -76,11 +76,13 @@ public static class ChainVerifier
         else
         {
             verdicts.Add(VerdictKind.Unanchored, null, null,
-                "No witness was given, so a deleted tail or a whole store swapped for an older copy cannot be seen. Verify with -Witness and a checkpoint kept elsewhere.");
+                "No witness was given. This shows the records were not changed by anyone without the signing key; it cannot show a deleted tail, a store swapped for an older copy, or a store rebuilt under the same id by someone holding (or replacing) the key. Verify with -Witness and a checkpoint kept elsewhere, and pin the signer with -ExpectedSigner.");
         }
 
         var list = verdicts.ToList();
         return new ChainVerificationResult(
+            source.Location,
+            source.StoreId,
             list.All(v => v.Severity != VerdictSeverity.Error),
             checkedCount,
             Weakest(trust.Values),
@@ -234,6 +236,12 @@ public static class ChainVerifier
 
         if (!trust.ContainsKey(entry.Fingerprint))
         {
+            if (options.ExpectedSigners is { } expected && !expected.Any(e => Matches(entry, e)))
+            {
+                verdicts.Add(VerdictKind.UnexpectedSigner, sequence, null,
+                    $"Record {sequence} is signed by '{entry.Certificate.Subject}' (SHA-256 {entry.Fingerprint}, thumbprint {entry.Certificate.Thumbprint}), which is not a signer you expected: the store may have been rebuilt with another key.");
+            }
+
             trust[entry.Fingerprint] = SignerTrust.Evaluate(entry.Certificate, entry.IsStoreGenerated, options.TrustedRoots, body.ParsedTime);
         }
 
@@ -257,6 +265,14 @@ public static class ChainVerifier
         }
 
         return null;
+    }
+
+    /// <summary>An expected signer given as the SHA-256 fingerprint AuditGuard records, or as the SHA-1 thumbprint certificate tools show.</summary>
+    private static bool Matches(SignerEntry entry, string expected)
+    {
+        var wanted = string.Concat(expected.Where(c => char.IsAsciiHexDigit(c)));
+        return string.Equals(wanted, entry.Fingerprint, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(wanted, entry.Certificate.Thumbprint, StringComparison.OrdinalIgnoreCase);
     }
 
     private static void CheckBlobs(RecordRow row, ParsedBody body, IChainSource source, VerdictCollector verdicts)

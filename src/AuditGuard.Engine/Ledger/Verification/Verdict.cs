@@ -7,6 +7,7 @@ public enum VerdictKind
     BodyMalformed,
     SignatureInvalid,
     UnknownSigner,
+    UnexpectedSigner,
     BrokenLink,
     SequenceGap,
     Reordered,

@@ -12,6 +12,13 @@ public sealed record VerifyOptions
     /// <summary>A checkpoint exported by <see cref="Witness.Export"/>, kept where the writer cannot rewrite it.</summary>
     public string? WitnessPath { get; init; }
 
+    /// <summary>
+    /// The signers the caller expects (SHA-256 fingerprints or SHA-1 thumbprints): a record signed
+    /// by any other is an UnexpectedSigner error. This pins a store to its key, so one rebuilt with a
+    /// fresh key under the same store id does not verify. Null: any signer the chain registers.
+    /// </summary>
+    public IReadOnlyCollection<string>? ExpectedSigners { get; init; }
+
     /// <summary>Roots a CA-issued signer must chain to; null or empty means the OS trust store.</summary>
     public X509Certificate2Collection? TrustedRoots { get; init; }
 

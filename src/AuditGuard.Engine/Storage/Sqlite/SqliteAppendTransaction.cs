@@ -8,7 +8,8 @@ namespace AuditGuard.Engine.Storage.Sqlite;
 /// transaction: an append is a handful of statements, and preparing them anew each time
 /// costs as much as building and hashing the record.
 /// </summary>
-internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path, SchemaWatch schema) : IAppendTransaction, IDisposable
+internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path, SchemaWatch schema, StoreFileWatch file)
+    : IAppendTransaction, IDisposable
 {
     private readonly SqliteCommand _begin = Statement(connection, "BEGIN IMMEDIATE");
     private readonly SqliteCommand _commit = Statement(connection, "COMMIT");
@@ -23,14 +24,15 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
     /// taken before the head is read, so writers in every process serialise instead of forking.
     /// The transaction is driven by prepared statements rather than a SqliteTransaction, which
     /// would prepare BEGIN and COMMIT anew for every append. Nothing is written into a store
-    /// whose schema is not as AuditGuard made it; with the write lock held, it cannot change
-    /// between that check and the commit.
+    /// whose file is no longer the one opened, or whose schema is not as AuditGuard made it;
+    /// with the write lock held, the schema cannot change between that check and the commit.
     /// </summary>
     public T Run<T>(Func<IAppendTransaction, T> work)
     {
         _begin.ExecuteNonQuery();
         try
         {
+            file.ThrowIfMissing();
             schema.ThrowIfAltered(connection);
             var result = work(this);
             _commit.ExecuteNonQuery();

@@ -16,17 +16,20 @@ public sealed class SqliteRecordStore : IRecordStore
     private readonly object _gate = new();
     private readonly SqliteStoreOptions _options;
     private readonly SchemaWatch _schema;
+    private readonly StoreFileWatch _file;
     private SqliteAppendTransaction? _writer;
     private bool _disposed;
 
-    private SqliteRecordStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, SqliteStoreOptions options)
+    private SqliteRecordStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, bool isNew, SqliteStoreOptions options)
     {
+        IsNew = isNew;
         Location = path;
         _connection = connection;
         StoreId = storeId;
         SchemaVersion = schemaVersion;
         _options = options;
         _schema = new SchemaWatch(path);
+        _file = new StoreFileWatch(path);
         _schema.Refresh(connection);
     }
 
@@ -38,6 +41,8 @@ public sealed class SqliteRecordStore : IRecordStore
     public int SchemaVersion { get; }
 
     public IReadOnlyList<string> SchemaAlterations => _schema.Alterations;
+
+    public bool IsNew { get; }
 
     /// <summary>Opens the store at <paramref name="path"/>, creating it when the file does not exist.</summary>
     public static SqliteRecordStore Open(string path, SqliteStoreOptions? options = null)
@@ -68,15 +73,26 @@ public sealed class SqliteRecordStore : IRecordStore
         }
 
         StoreFiles.ThrowIfOnNetworkFileSystem(fullPath, folder);
+        // A missing or empty file is about to become a store: where it is made must be the caller's alone.
+        if (!File.Exists(fullPath) || new FileInfo(fullPath).Length == 0)
+        {
+            StoreFiles.ThrowIfFolderUnsafe(fullPath, folder);
+        }
+
         var createdFile = StoreFiles.TryCreatePrivateFile(fullPath, folder);
+        if (createdFile)
+        {
+            StoreFiles.ThrowIfCompanionsExist(fullPath);
+        }
+
         SqliteConnection? connection = null;
         try
         {
             connection = Connect(fullPath, SqliteOpenMode.ReadWrite, options);
             var open = connection;
-            var (storeId, version) = SqliteRetry.Run(() => Initialise(open, fullPath, options.Clock), options.BusyTimeout, options.Clock, fullPath);
+            var (storeId, version, isNew) = SqliteRetry.Run(() => Initialise(open, fullPath, createdFile, options.Clock), options.BusyTimeout, options.Clock, fullPath);
             SqliteRetry.Run(() => EnableWriteAheadLog(open), options.BusyTimeout, options.Clock, fullPath);
-            return new SqliteRecordStore(fullPath, connection, storeId, version, options);
+            return new SqliteRecordStore(fullPath, connection, storeId, version, isNew, options);
         }
         catch (Exception e)
         {
@@ -107,7 +123,7 @@ public sealed class SqliteRecordStore : IRecordStore
         lock (_gate)
         {
             ThrowIfClosed();
-            var writer = _writer ??= new SqliteAppendTransaction(_connection, Location, _schema);
+            var writer = _writer ??= new SqliteAppendTransaction(_connection, Location, _schema, _file);
             try
             {
                 return SqliteRetry.Run(() => writer.Run(work), _options.BusyTimeout, _options.Clock, Location);
@@ -205,7 +221,7 @@ public sealed class SqliteRecordStore : IRecordStore
         }
     }
 
-    private static (Guid StoreId, int Version) Initialise(SqliteConnection connection, string path, TimeProvider clock)
+    private static (Guid StoreId, int Version, bool IsNew) Initialise(SqliteConnection connection, string path, bool createdFile, TimeProvider clock)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var applicationId = Convert.ToInt32(Scalar(connection, transaction, "PRAGMA application_id"), CultureInfo.InvariantCulture);
@@ -222,6 +238,12 @@ public sealed class SqliteRecordStore : IRecordStore
         }
         else if (applicationId == 0 && objectCount == 0)
         {
+            // An empty file this open did not create becomes a store only when it is the caller's own.
+            if (!createdFile)
+            {
+                StoreFiles.ThrowIfNotOwnPrivateFile(path);
+            }
+
             version = 0;
         }
         else
@@ -242,7 +264,7 @@ public sealed class SqliteRecordStore : IRecordStore
 
         var storeId = Guid.Parse((string)Scalar(connection, transaction, "SELECT value FROM store_meta WHERE key = 'store_id'")!);
         transaction.Commit();
-        return (storeId, SqliteSchema.CurrentVersion);
+        return (storeId, SqliteSchema.CurrentVersion, version == 0);
     }
 
     private static int EnableWriteAheadLog(SqliteConnection connection)

@@ -1,3 +1,4 @@
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Storage.Sqlite;
@@ -48,6 +49,59 @@ internal static class StoreFiles
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw StoreErrors.FolderNotWritable(path, folder, e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses to create a store in a folder other users can write to, or that another user owns:
+    /// they could place its key files first, or replace its files later (OpenSSH's StrictModes
+    /// rule). Windows folders are governed by ACLs, which this does not judge.
+    /// </summary>
+    public static void ThrowIfFolderUnsafe(string path, string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(folder);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw StoreErrors.FolderUnsafe(path, folder, (mode & UnixFileMode.OtherWrite) != 0 ? "every user can write" : "the folder's group can write");
+        }
+
+        if (FileStatus.Of(folder) is { } status && FileStatus.CurrentUserId() is { } me && status.OwnerId != me && status.OwnerId != 0)
+        {
+            throw StoreErrors.FolderUnsafe(path, folder, $"another user (uid {status.OwnerId}) owns the folder and can change what is");
+        }
+    }
+
+    /// <summary>A new store file has no log of its own yet: one lying beside it was left by someone else, and SQLite would read it.</summary>
+    public static void ThrowIfCompanionsExist(string path)
+    {
+        foreach (var suffix in CompanionSuffixes.Where(s => File.Exists(path + s)))
+        {
+            File.Delete(path);
+            throw StoreErrors.AdoptionRefused(path + suffix, "lies beside a store that is only being created");
+        }
+    }
+
+    /// <summary>An existing empty file becomes a store only when it is the caller's own and no one else can write it.</summary>
+    public static void ThrowIfNotOwnPrivateFile(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if ((File.GetUnixFileMode(path) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw StoreErrors.AdoptionRefused(path, "is an empty file other users can write to");
+        }
+
+        if (FileStatus.Of(path) is { } status && FileStatus.CurrentUserId() is { } me && status.OwnerId != me)
+        {
+            throw StoreErrors.AdoptionRefused(path, $"is an empty file another user (uid {status.OwnerId}) owns");
         }
     }
 

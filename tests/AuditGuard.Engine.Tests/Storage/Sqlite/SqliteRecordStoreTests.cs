@@ -277,7 +277,7 @@ public sealed class SqliteRecordStoreTests : IDisposable
         Execute(path, "CREATE TRIGGER quiet BEFORE INSERT ON records BEGIN SELECT RAISE(IGNORE); END;");
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
-        using var transaction = new SqliteAppendTransaction(connection, path, new SchemaWatch(path));
+        using var transaction = new SqliteAppendTransaction(connection, path, new SchemaWatch(path), new StoreFileWatch(path));
         var body = "{}"u8.ToArray();
         var row = new AuditGuard.Engine.Storage.RecordRow(0, SHA256.HashData(body), new byte[32], "test.note", null, "2026-01-01T00:00:00.000Z", body, [1], "s");
 
@@ -286,6 +286,34 @@ public sealed class SqliteRecordStoreTests : IDisposable
 
         Assert.Equal(ErrorIds.AuditRecordNotStored, error.ErrorId);
         Assert.Equal("0", Query(path, "SELECT count(*) FROM records"));
+    }
+
+    [Fact]
+    public void A_store_whose_folder_was_removed_under_an_open_session_refuses_the_next_write()
+    {
+        var folder = Directory.CreateDirectory(_temp.File("doomed")).FullName;
+        using var store = SqliteRecordStore.Open(Path.Combine(folder, "audit.db"));
+        Directory.Delete(folder, recursive: true);
+
+        var error = Assert.Throws<AuditGuardException>(() => store.Append(_ => 0));
+
+        Assert.Equal(ErrorIds.AuditStoreMissing, error.ErrorId);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void A_store_whose_file_was_replaced_under_an_open_session_refuses_the_next_write()
+    {
+        var path = _temp.File("swapped.db");
+        var other = _temp.File("other.db");
+        SqliteRecordStore.Open(other).Dispose();
+        using var store = SqliteRecordStore.Open(path);
+        File.Move(other, path, overwrite: true);
+
+        var error = Assert.Throws<AuditGuardException>(() => store.Append(_ => 0));
+
+        Assert.Equal(ErrorIds.AuditStoreMissing, error.ErrorId);
+        Assert.Contains("another file", error.Message, StringComparison.Ordinal);
     }
 
     private static void Execute(string path, string sql)
