@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Remoting;
+using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Operations;
 
@@ -14,22 +15,46 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
 {
+    private const string ExitCodeMarker = "__auditGuardExitCode";
+
     // Splats the caller's own hashtable into the caller's script block, exactly as
     // `& $ScriptBlock @Parameters` would; its non-terminating errors come back as objects so
-    // they reach Invoke-GuardedWrite's error stream (-ErrorVariable, -ErrorAction) and not the host.
-    private static readonly ScriptBlock Splatter = ScriptBlock.Create("param($__auditGuardScript, $__auditGuardParameters) & $__auditGuardScript @__auditGuardParameters 2>&1");
+    // they reach Invoke-GuardedWrite's error stream (-ErrorVariable, -ErrorAction) and not the
+    // host, and the exit code of the last native command it ran comes back after them.
+    private static readonly ScriptBlock Splatter = ScriptBlock.Create($$"""
+        param($__auditGuardScript, $__auditGuardParameters)
+        $__auditGuardPrevious = $global:LASTEXITCODE
+        $global:LASTEXITCODE = $null
+        & $__auditGuardScript @__auditGuardParameters 2>&1
+        $__auditGuardCode = $global:LASTEXITCODE
+        if ($null -eq $__auditGuardCode) { $global:LASTEXITCODE = $__auditGuardPrevious }
+        [pscustomobject]@{ {{ExitCodeMarker}} = $__auditGuardCode }
+        """);
 
+    /// <summary>
+    /// The caller's script block as the engine runs it. A block that writes an error, or whose
+    /// last native command exits non-zero, has failed even if it threw nothing: the errors still
+    /// reach the caller's error stream, and the step fails with OperationScriptFailed, so no
+    /// record reads Closed for a step that did not succeed.
+    /// </summary>
     public ScriptAction Action(ScriptBlock script, Hashtable? parameters, List<object?>? output) => new(
         script.ToString(),
         DeclaredParameters(script),
         _ =>
         {
             var objects = new List<object?>();
-            foreach (var result in cmdlet.InvokeCommand.InvokeScript(false, Splatter, null, script, parameters ?? []))
+            var errors = new List<ErrorRecord>();
+            int? exitCode = null;
+            foreach (var result in cmdlet.InvokeCommand.InvokeScript(true, Splatter, null, script, parameters ?? []))
             {
                 if (result?.BaseObject is ErrorRecord error)
                 {
+                    errors.Add(error);
                     cmdlet.WriteError(error);
+                }
+                else if (result?.Properties[ExitCodeMarker] is { } code)
+                {
+                    exitCode = code.Value is null ? null : Convert.ToInt32(code.Value, System.Globalization.CultureInfo.InvariantCulture);
                 }
                 else
                 {
@@ -38,6 +63,11 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
             }
 
             output?.AddRange(objects);
+            if (errors.Count > 0 || exitCode is not (null or 0))
+            {
+                throw OperationErrors.ScriptFailed(exitCode, errors.Select(e => e.ToString()).ToList());
+            }
+
             return objects;
         });
 

@@ -1,3 +1,7 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-AuditGuardModulePath) -Force
@@ -180,7 +184,7 @@ Describe 'Invoke-GuardedWrite with the Script and JsonFile connectors' {
         (Get-Content -Raw $file | ConvertFrom-Json).name | Should -Be 'app'
     }
 
-    It 'hands the script block the caller''s own values, nested ones too, and routes its non-terminating errors' {
+    It 'hands the script block the caller''s own values, nested ones too, and routes its non-terminating errors, which fail the step' {
         # The block inherits the caller's preference: under Continue, Write-Error does not stop it.
         $ErrorActionPreference = 'Continue'
         $operation = Invoke-GuardedWrite -Connector Script -Target 'app/config' -Reason 'nested' -ScriptBlock {
@@ -189,10 +193,11 @@ Describe 'Invoke-GuardedWrite with the Script and JsonFile connectors' {
             "$($Settings.user) $($Settings.hosts.Count) $($Settings.credential.UserName)"
         } -Parameters @{ Settings = @{ user = 'deploy'; hosts = @('a', 'b'); password = 'nested-secret-value'
                 credential = [pscredential]::new('svc', (ConvertTo-SecureString 'x' -AsPlainText -Force)) } } -ErrorVariable written -ErrorAction SilentlyContinue
-        $operation.State | Should -Be 'Closed'
+        $operation.State | Should -Be 'Failed'
         $operation.Output | Should -Be 'deploy 2 svc'
-        $written.Count | Should -Be 1
+        $written.Count | Should -Be 2
         "$($written[0])" | Should -Be 'one host was skipped'
+        $written[1].FullyQualifiedErrorId | Should -Be 'OperationScriptFailed,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
         (Get-AuditRecord -Sequence $operation.Records[0]).Body | Should -Not -Match 'nested-secret-value'
     }
 
@@ -293,6 +298,49 @@ Describe 'Refusals' {
     }
 }
 
+Describe 'Script steps that fail without throwing' {
+    BeforeAll {
+        $script:store = New-Store 'quiet-failures.db'
+    }
+
+    It 'records a script block whose native command exits non-zero as Failed, with the exit code' {
+        $operation = Invoke-GuardedWrite -Connector Script -Target 'app/migrate' -ScriptBlock { sh -c 'exit 3' } -Reason 'native step' `
+            -ErrorVariable failed -ErrorAction SilentlyContinue
+        $operation.State | Should -Be 'Failed'
+        $operation.Error.ErrorId | Should -Be 'OperationScriptFailed'
+        $operation.Error.Message | Should -Match 'exited with code 3'
+        $failed[-1].FullyQualifiedErrorId | Should -Be 'OperationScriptFailed,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+        $LASTEXITCODE | Should -Be 3
+    }
+
+    It 'records a script block that writes an error as Failed, and the error still reaches the caller' {
+        # The block inherits the caller's preference: under Continue, Write-Error does not stop it.
+        $ErrorActionPreference = 'Continue'
+        $operation = Invoke-GuardedWrite -Connector Script -Target 'app/quota' -ScriptBlock { Write-Error 'disk quota exceeded'; 'went on' } -Reason 'error step' `
+            -ErrorVariable failed -ErrorAction SilentlyContinue
+        $operation.State | Should -Be 'Failed'
+        $operation.Error.Message | Should -Match 'disk quota exceeded'
+        $operation.Output | Should -Be 'went on'
+        @($failed | ForEach-Object { $_.ToString() }) | Should -Contain 'disk quota exceeded'
+        ($failed | Where-Object FullyQualifiedErrorId -like 'OperationScriptFailed,*') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'closes a script block that succeeds, and leaves the caller''s last exit code as it was' {
+        sh -c 'exit 5'
+        $operation = Invoke-GuardedWrite -Connector Script -Target 'app/ok' -ScriptBlock { 'fine' } -Reason 'clean step'
+        $operation.State | Should -Be 'Closed'
+        $LASTEXITCODE | Should -Be 5
+    }
+
+    It 'refuses a blank reason, or one with control characters, and records the refusal' {
+        foreach ($reason in '   ', "CHG-1`e[31m approved", "two`nlines") {
+            $refused = Invoke-GuardedWrite -Connector Script -Target 'app/x' -ScriptBlock { 'x' } -Reason $reason -ErrorVariable refusal -ErrorAction SilentlyContinue
+            $refused.State | Should -Be 'ValidationFailed'
+            $refusal[0].FullyQualifiedErrorId | Should -Be 'OperationReasonInvalid,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+        }
+    }
+}
+
 Describe 'Get-Operation' {
     BeforeAll {
         $script:store = New-Store 'listing.db'
@@ -375,6 +423,32 @@ Describe 'Crash recovery' {
         Get-Operation -Orphaned | Should -BeNullOrEmpty
         (Test-AuditChain).IsValid | Should -BeTrue
         { Repair-Operation -OperationId $repaired.OperationId -ErrorAction Stop } | Should -Throw -ErrorId 'OperationNotOrphaned,AuditGuard.Cmdlets.RepairOperationCommand'
+    }
+
+    It 'says the change ran and must not be repeated when the disk fills before its outcome is recorded' -Skip:(-not (Test-IsRoot)) {
+        $disk = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'small-disk')
+        mount -t tmpfs -o 'size=2m,mode=0755' tmpfs $disk
+        try {
+            $store = Join-Path $disk 'audit.db'
+            Connect-AuditStore -Path $store
+            $fill = Join-Path $disk 'fill'
+            $failure = { Invoke-GuardedWrite -Connector Script -Target 'db/reindex' -Reason 'fills the disk' -ScriptBlock {
+                    param($Path)
+                    try { [IO.File]::WriteAllBytes($Path, [byte[]]::new(4MB)) } catch { }
+                } -Parameters @{ Path = $fill } } | Should -Throw -PassThru -ErrorId 'OperationOutcomeNotRecorded,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+            $failure.Exception.Message | Should -Match 'Do not run it again'
+            $failure.Exception.InnerException.Message | Should -Match 'disk is full'
+
+            Remove-Item $fill
+            $orphan = Get-Operation -Orphaned
+            $orphan.Target | Should -Be 'db/reindex'
+            ($orphan | Repair-Operation).State | Should -Be 'Indeterminate'
+            (Test-AuditChain).IsValid | Should -BeTrue
+        }
+        finally {
+            Disconnect-AuditStore
+            umount $disk
+        }
     }
 
     It 'settles an operation whose liveness cannot be told only with -Force, and records that it was forced' {

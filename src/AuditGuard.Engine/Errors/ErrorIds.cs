@@ -77,6 +77,7 @@ public static class ErrorIds
     public const string OperationParameterMissing = nameof(OperationParameterMissing);
     public const string OperationParameterUnexpected = nameof(OperationParameterUnexpected);
     public const string OperationParameterInvalid = nameof(OperationParameterInvalid);
+    public const string OperationReasonInvalid = nameof(OperationReasonInvalid);
     public const string OperationScriptBlockConflict = nameof(OperationScriptBlockConflict);
     public const string OperationScriptBlockMissing = nameof(OperationScriptBlockMissing);
     public const string OperationRollbackScriptNotSupported = nameof(OperationRollbackScriptNotSupported);
@@ -94,6 +95,8 @@ public static class ErrorIds
     public const string OperationTransitionIllegal = nameof(OperationTransitionIllegal);
     public const string OperationRecordMalformed = nameof(OperationRecordMalformed);
     public const string OperationScriptNotRunnable = nameof(OperationScriptNotRunnable);
+    public const string OperationScriptFailed = nameof(OperationScriptFailed);
+    public const string OperationOutcomeNotRecorded = nameof(OperationOutcomeNotRecorded);
     public const string OperationIntentNotRecorded = nameof(OperationIntentNotRecorded);
 
     // Raised by the cmdlet layer: a failure AuditGuard did not raise itself.

@@ -79,6 +79,30 @@ public static class OperationErrors
         ErrorIds.OperationLivenessUnavailable, ErrorKind.WriteError,
         $"The lock that shows this operation is running could not be taken in '{folder}' ({inner.Message}), so nothing was recorded or changed. Check that the folder beside the store is writable.", folder, inner);
 
+    public static AuditGuardException ReasonInvalid(string reason) => new(
+        ErrorIds.OperationReasonInvalid, ErrorKind.InvalidArgument,
+        string.IsNullOrWhiteSpace(reason)
+            ? "The reason is blank. Say why the change is made: a ticket, an incident, a sentence."
+            : "The reason holds a control character (a line break, a terminal escape) or a broken character, which would reach every terminal that shows it. Give it as one line of plain text.",
+        "Reason");
+
+    public static AuditGuardException ScriptFailed(int? exitCode, IReadOnlyList<string> errors) => new(
+        ErrorIds.OperationScriptFailed, ErrorKind.InvalidOperation,
+        "The script block did not succeed: " + string.Join("; ", new[]
+        {
+            exitCode is { } code ? $"its last native command exited with code {code}" : null,
+            errors.Count switch
+            {
+                0 => null,
+                1 => $"it wrote an error: {errors[0]}",
+                _ => $"it wrote {errors.Count} errors, the first: {errors[0]}",
+            },
+        }.OfType<string>()) + ". The step is recorded as Failed; see the error stream for its errors.");
+
+    public static AuditGuardException OutcomeNotRecorded(Guid operationId, string target, AuditGuardException inner) => new(
+        ErrorIds.OperationOutcomeNotRecorded, ErrorKind.WriteError,
+        $"The change to '{target}' was made, but its outcome could not be recorded ({inner.Message}). Do not run it again: operation {operationId} stays Executing in the ledger. Once the store can be written, settle it with Repair-Operation -OperationId {operationId}, which records what the target shows.", operationId, inner);
+
     public static AuditGuardException IntentNotRecorded(Exception inner) => new(
         ErrorIds.OperationIntentNotRecorded, ErrorKind.WriteError,
         $"The operation's intent could not be recorded ({inner.Message}), so nothing was changed: AuditGuard never acts before its evidence is durable.", null, inner);

@@ -25,6 +25,11 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         var plan = new OperationPlan(UuidV7.New(clock), request);
         try
         {
+            if (string.IsNullOrWhiteSpace(request.Reason) || RecordableText.HasControlOrBrokenCharacters(request.Reason))
+            {
+                throw OperationErrors.ReasonInvalid(request.Reason);
+            }
+
             var connector = connectors.Get(request.Connector);
             plan.Connector = connector;
             var action = ActionValidation.Find(connector.Capabilities, request.Action ?? DefaultAction(connector, request));
@@ -91,7 +96,18 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         }
 
         var after = TryCapture(plan);
-        var outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
+        RecordRow outcome;
+        try
+        {
+            outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
+        }
+        catch (AuditGuardException e)
+        {
+            // The change ran: the caller must not run it again. The hold is left incomplete, so the
+            // operation reads as an orphan for Repair-Operation once this process lets go of it.
+            throw OperationErrors.OutcomeNotRecorded(plan.OperationId, plan.Target!.Canonical, e);
+        }
+
         running.Complete();
         // The view comes from the two records just written, not from reading them back.
         return View(plan.OperationId, [intent, outcome]);

@@ -91,6 +91,7 @@ public sealed partial class ErrorContractTests
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(1),
         _ when type == typeof(DateTimeOffset) => DateTimeOffset.UnixEpoch,
         _ when type == typeof(object) => "sample",
+        _ when type == typeof(AuditGuardException) => new AuditGuardException(ErrorIds.AuditStoreBusy, ErrorKind.ResourceBusy, "sample inner"),
         _ when Nullable.GetUnderlyingType(type) is not null || !type.IsValueType => null,
         _ => throw new InvalidOperationException($"The test has no sample {type}."),
     };

@@ -6,6 +6,7 @@ using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Tests.Ledger;
 
 namespace AuditGuard.Engine.Tests.Operations;
 
@@ -181,6 +182,72 @@ public sealed class OperationRunnerTests : IDisposable
         Assert.Empty(_session.QueryOperations(new OperationQuery(), orphanedOnly: true));
         Assert.Equal("OperationNotOrphaned", Assert.Throws<AuditGuardException>(() => _session.RepairOperation(orphan.OperationId, ActorIdentity.Current(null))).ErrorId);
         Assert.True(_session.Verify(new VerifyOptions()).IsValid);
+    }
+
+    [Fact]
+    public void A_change_whose_outcome_cannot_be_recorded_says_so_and_is_left_for_repair()
+    {
+        var file = _temp.File("outcome.txt");
+        File.WriteAllText(file, "before");
+        // The commit step runs, then something makes the store refuse writes before the outcome is recorded.
+        var script = new ScriptAction("change then break the store", [], _ =>
+        {
+            File.WriteAllText(file, "after");
+            using var attacker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_session.Location};Pooling=False");
+            attacker.Open();
+            using var plant = attacker.CreateCommand();
+            plant.CommandText = "CREATE TRIGGER quiet BEFORE INSERT ON records BEGIN SELECT RAISE(IGNORE); END;";
+            plant.ExecuteNonQuery();
+            return [];
+        });
+        var plan = Plan(new OperationRequest("FileSystem", "Invoke", file, new Dictionary<string, object?>(), script, null, "outcome lost", null, null, null,
+            ActorIdentity.Current(null)));
+
+        var error = Assert.Throws<AuditGuardException>(() => _session.ExecuteOperation(plan, out _));
+
+        Assert.Equal(ErrorIds.OperationOutcomeNotRecorded, error.ErrorId);
+        Assert.Equal(ErrorIds.AuditStoreSchemaAltered, Assert.IsType<AuditGuardException>(error.InnerException).ErrorId);
+        Assert.Contains("Do not run it again", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Repair-Operation", error.Message, StringComparison.Ordinal);
+        Assert.Equal("after", File.ReadAllText(file));
+
+        LedgerFixture.Sqlite(_session.Location, "DROP TRIGGER quiet;");
+        using var later = GuardSession.OpenFile(_session.Location, new GuardSessionOptions());
+        var orphan = Assert.Single(later.QueryOperations(new OperationQuery(), orphanedOnly: true));
+        Assert.Equal(plan.OperationId, orphan.OperationId);
+        Assert.Equal(OperationState.Indeterminate, later.RepairOperation(orphan.OperationId, ActorIdentity.Current(null)).State);
+    }
+
+    [Fact]
+    public void An_error_message_with_a_broken_character_is_recorded_repaired_and_flagged_never_lost()
+    {
+        var script = new ScriptAction("throw", [], _ => throw new InvalidOperationException("service said \ud800 and stopped"));
+
+        var view = _session.ExecuteOperation(Plan(Script(script)), out _);
+
+        Assert.Equal(OperationState.Failed, view.State);
+        Assert.Equal("service said \uFFFD and stopped", view.Error!.Message);
+        Assert.True((bool)Body(view.Records[1])["textRepaired"]!);
+        Assert.True(_session.Verify(new VerifyOptions()).IsValid);
+    }
+
+    [Theory]
+    [InlineData("   ")]
+    [InlineData("CHG-1\u001b[31m approved")]
+    [InlineData("line one\nline two")]
+    [InlineData("a lone surrogate")]
+    public void A_reason_that_is_blank_or_holds_control_or_broken_characters_is_refused_and_recorded_repaired(string reason)
+    {
+        // Test data cannot carry a lone surrogate through its own serialisation; it is made here.
+        reason = reason == "a lone surrogate" ? "broken \udc00 text" : reason;
+        var ran = false;
+        var plan = Plan(Script(new ScriptAction("mark", [], _ => { ran = true; return []; })) with { Reason = reason });
+
+        Assert.Equal(ErrorIds.OperationReasonInvalid, plan.Refusal!.ErrorId);
+        var refused = _session.RecordRefusal(plan);
+        Assert.Equal(OperationState.ValidationFailed, refused.State);
+        Assert.Equal(reason.Contains('\udc00', StringComparison.Ordinal), Body(refused.Records[0])["textRepaired"] is not null);
+        Assert.False(ran);
     }
 
     [Fact]

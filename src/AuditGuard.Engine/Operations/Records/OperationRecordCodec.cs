@@ -44,6 +44,11 @@ public static class OperationRecordCodec
             _ => throw new ArgumentException($"{record.GetType().Name} is not an operation record the codec knows.", nameof(record)),
         };
         fields["transitions"] = new JsonArray(record.Transitions.Select(t => (JsonNode?)t.ToString()).ToArray());
+        if (RepairText(fields))
+        {
+            fields["textRepaired"] = true;
+        }
+
         return new RecordDraft(type, fields, record.OperationId, blobs);
     }
 
@@ -103,6 +108,49 @@ public static class OperationRecordCodec
             problem = e.Message;
             return false;
         }
+    }
+
+    /// <summary>Makes every string (and member name) recordable in place; true when any held a lone surrogate.</summary>
+    private static bool RepairText(JsonNode? node)
+    {
+        var repaired = false;
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj.ToList())
+                {
+                    var key = RecordableText.Repair(name, out var keyRepaired);
+                    if (keyRepaired)
+                    {
+                        obj.Remove(name);
+                        obj[key] = value;
+                        repaired = true;
+                    }
+
+                    repaired |= RepairText(value);
+                }
+
+                break;
+            case JsonArray array:
+                // By index: repairing a string replaces the item in place.
+                for (var i = 0; i < array.Count; i++)
+                {
+                    repaired |= RepairText(array[i]);
+                }
+
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                var fixedText = RecordableText.Repair(text, out var textRepaired);
+                if (textRepaired)
+                {
+                    value.ReplaceWith(JsonValue.Create(fixedText));
+                    repaired = true;
+                }
+
+                break;
+        }
+
+        return repaired;
     }
 
     private static JsonObject Intent(IntentRecord record)
