@@ -8,12 +8,6 @@ namespace AuditGuard.Cmdlets;
 /// <summary>What every AuditGuard cmdlet shares: the session's store and the engine's errors as error records.</summary>
 public abstract class AuditGuardCmdlet : PSCmdlet
 {
-    /// <summary>The runspace's session, connecting to the default store on first use.</summary>
-    private protected GuardSession Session => StoreSession.GetOrConnectDefault(this);
-
-    /// <summary>ShouldProcess against the session's store, decided before the store is opened.</summary>
-    private protected bool ShouldProcessStore(string action) => ShouldProcess(StoreSession.PeekPath(this), action);
-
     /// <summary>
     /// Runs engine work, reporting an engine error as a terminating error with its ErrorId, and
     /// anything unexpected as AuditGuardInternalError with the original exception inside, so a
@@ -34,6 +28,11 @@ public abstract class AuditGuardCmdlet : PSCmdlet
             ThrowTerminatingError(ErrorRecords.Unexpected(e, MyInvocation.MyCommand?.Name));
         }
     }
+
+    /// <summary>Whether this command runs under -WhatIf, given on it or inherited through $WhatIfPreference.</summary>
+    private protected bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)
+        ? LanguagePrimitives.IsTrue(given)
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>Writes a file the cmdlet produced the way Get-Item would, with its provider properties.</summary>
     private protected void WriteFile(string path) => WriteObject(InvokeProvider.Item.Get([path], force: true, literalPath: true), enumerateCollection: true);

@@ -9,7 +9,7 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Export, "AuditCheckpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportAuditCheckpointCommand : AuditGuardCmdlet
+public sealed class ExportAuditCheckpointCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -22,7 +22,7 @@ public sealed class ExportAuditCheckpointCommand : AuditGuardCmdlet
     protected override void EndProcessing() => Run(() =>
     {
         var target = FileSystemPaths.Resolve(SessionState, Path);
-        if (ShouldProcess(target, $"Export the newest checkpoint of '{StoreSession.PeekPath(this)}' as a witness"))
+        if (ShouldProcess(target, $"Export the newest checkpoint of '{StorePath}' as a witness"))
         {
             Session.ExportWitness(target, Force);
             WriteFile(target);

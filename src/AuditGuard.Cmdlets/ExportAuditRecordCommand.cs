@@ -10,7 +10,7 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Export, "AuditRecord", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportAuditRecordCommand : AuditGuardCmdlet
+public sealed class ExportAuditRecordCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(0, long.MaxValue)]
@@ -30,7 +30,7 @@ public sealed class ExportAuditRecordCommand : AuditGuardCmdlet
         var folder = FileSystemPaths.Resolve(SessionState, Path);
         foreach (var sequence in Sequence)
         {
-            if (!ShouldProcess(folder, $"Export record {sequence} of '{StoreSession.PeekPath(this)}'"))
+            if (!ShouldProcess(folder, $"Export record {sequence} of '{StorePath}'"))
             {
                 continue;
             }

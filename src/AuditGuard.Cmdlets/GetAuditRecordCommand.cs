@@ -7,7 +7,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Reads ledger records, oldest first; with no filter, every record.</summary>
 [Cmdlet(VerbsCommon.Get, "AuditRecord", DefaultParameterSetName = "Range")]
 [OutputType(typeof(AuditRecord))]
-public sealed class GetAuditRecordCommand : AuditGuardCmdlet
+public sealed class GetAuditRecordCommand : StoreCmdlet
 {
     [Parameter(Position = 0, ParameterSetName = "Sequence", ValueFromPipelineByPropertyName = true)]
     [ValidateRange(0, long.MaxValue)]

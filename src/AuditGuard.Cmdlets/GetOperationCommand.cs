@@ -7,7 +7,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Lists guarded operations, from the operations index the verifier checks against the ledger; with no filter, all of them.</summary>
 [Cmdlet(VerbsCommon.Get, "Operation")]
 [OutputType(typeof(GuardedOperation))]
-public sealed class GetOperationCommand : AuditGuardCmdlet
+public sealed class GetOperationCommand : StoreCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public Guid[]? OperationId { get; set; }

@@ -13,7 +13,7 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "GuardedWrite", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
 [OutputType(typeof(GuardedOperation))]
-public sealed class InvokeGuardedWriteCommand : AuditGuardCmdlet
+public sealed class InvokeGuardedWriteCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "The connector that knows the target: FileSystem, JsonFile or Script.")]
     [ArgumentCompleter(typeof(ConnectorNameCompleter))]
@@ -78,7 +78,12 @@ public sealed class InvokeGuardedWriteCommand : AuditGuardCmdlet
         if (!ShouldProcess(plan.Target!.Canonical, $"{plan.Connector!.Capabilities.Name} {plan.Action}: {plan.Preview!.Summary}"))
         {
             // -WhatIf records the dry run; a "No" at a -Confirm prompt leaves no trace, as with any cmdlet.
-            if (MyInvocation.BoundParameters.ContainsKey("WhatIf") || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")))
+            if (IsWhatIf && session.IsReadOnly)
+            {
+                WriteWarning($"The dry run was previewed and not recorded: the store '{session.Location}' is read-only ({session.Describe().ReadOnlyReason}).");
+                WriteObject(OutputObjects.Operation(session.PreviewDryRun(plan)));
+            }
+            else if (IsWhatIf)
             {
                 WriteObject(OutputObjects.Operation(session.RecordDryRun(plan)));
             }

@@ -5,7 +5,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Appends a signed checkpoint: a statement of the sequence and hash of the head before it.</summary>
 [Cmdlet(VerbsCommon.New, "AuditCheckpoint", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(AuditRecord))]
-public sealed class NewAuditCheckpointCommand : AuditGuardCmdlet
+public sealed class NewAuditCheckpointCommand : StoreCmdlet
 {
     protected override void EndProcessing() => Run(() =>
     {

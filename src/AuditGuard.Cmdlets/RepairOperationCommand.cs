@@ -11,7 +11,7 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Repair, "Operation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(GuardedOperation))]
-public sealed class RepairOperationCommand : AuditGuardCmdlet
+public sealed class RepairOperationCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public Guid OperationId { get; set; }

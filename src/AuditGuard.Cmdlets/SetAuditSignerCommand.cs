@@ -10,7 +10,7 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "AuditSigner", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SigningKeys.CertificateSet)]
 [OutputType(typeof(AuditStoreInfo))]
-public sealed class SetAuditSignerCommand : AuditGuardCmdlet
+public sealed class SetAuditSignerCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = SigningKeys.CertificateSet)]
     public X509Certificate2? SigningCertificate { get; set; }

@@ -5,7 +5,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Changes a store setting by appending a settings.changed record, so the chain says which value was in force when.</summary>
 [Cmdlet(VerbsCommon.Set, "AuditStoreSetting", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(AuditStoreInfo))]
-public sealed class SetAuditStoreSettingCommand : AuditGuardCmdlet
+public sealed class SetAuditStoreSettingCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(StoreSettingNameCompleter))]

@@ -1,49 +1,74 @@
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
 using AuditGuard.Engine;
+using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Cmdlets;
 
 /// <summary>
-/// The session each runspace is connected to. Runspaces are independent sessions, so each
-/// keeps its own current store; the module's removal closes them all. The module's state lives
-/// here, in the cmdlet layer: the engine holds none of its own.
+/// The store the process is connected to, shared by every runspace (so ForEach-Object -Parallel
+/// and thread jobs record where the script connected). Evidence never lands in a store nobody
+/// chose: the per-user default store is used only while nothing was ever connected; after a
+/// failed connect or a disconnect, commands fail with AuditStoreNotConnected until the next
+/// connect. The module's state lives here, in the cmdlet layer: the engine holds none of its own.
 /// </summary>
 internal static class StoreSession
 {
-    private static readonly ConditionalWeakTable<Runspace, GuardSession> Current = new();
+    private static readonly object Gate = new();
+    private static GuardSession? _current;
 
-    /// <summary>The runspace's current session, connecting to the default store on first use.</summary>
+    // Why no store is connected, once one was asked for; null while nothing ever was.
+    private static string? _notConnected;
+
+    /// <summary>The connected session; the default store when nothing was ever connected.</summary>
     public static GuardSession GetOrConnectDefault(PSCmdlet cmdlet)
     {
-        if (Current.TryGetValue(Runspace.DefaultRunspace, out var session))
+        lock (Gate)
         {
-            return session;
-        }
+            if (_current is not null)
+            {
+                return _current;
+            }
 
-        var path = StoreLocation.ResolveDefault(out var isPerUserDefault);
-        var opened = Open(FileSystemPaths.Resolve(cmdlet.SessionState, path), isPerUserDefault, signingKey: null);
-        Replace(opened);
-        if (opened.IsReadOnly)
-        {
-            cmdlet.WriteWarning($"The store '{opened.Location}' is open read-only: {opened.Describe().ReadOnlyReason}");
-        }
+            if (_notConnected is not null)
+            {
+                throw StoreErrors.NotConnected(_notConnected);
+            }
 
-        return opened;
+            var path = FileSystemPaths.Resolve(cmdlet.SessionState, StoreLocation.ResolveDefault(out var isPerUserDefault));
+            cmdlet.WriteVerbose($"No store was connected in this session: using the default store '{path}'.");
+            _current = Open(path, isPerUserDefault, signingKey: null);
+            if (_current.IsReadOnly)
+            {
+                cmdlet.WriteWarning($"The store '{_current.Location}' is open read-only: {_current.Describe().ReadOnlyReason}");
+            }
+
+            return _current;
+        }
     }
 
-    /// <summary>The runspace's current session, or null when it has not connected.</summary>
-    public static GuardSession? Peek() => Current.TryGetValue(Runspace.DefaultRunspace, out var session) ? session : null;
+    /// <summary>The connected session, or null.</summary>
+    public static GuardSession? Peek()
+    {
+        lock (Gate)
+        {
+            return _current;
+        }
+    }
 
     /// <summary>
-    /// The path of the store a cmdlet would use, without opening (or creating) it, so that
-    /// -WhatIf can name its target and leave a missing default store uncreated.
+    /// The store a command would use, without opening (or creating) it, so that -WhatIf can
+    /// name its target and leave a missing default store uncreated.
     /// </summary>
-    public static string PeekPath(PSCmdlet cmdlet) =>
-        Peek()?.Location ?? FileSystemPaths.Resolve(cmdlet.SessionState, StoreLocation.ResolveDefault(out _));
+    public static string PeekPath(PSCmdlet cmdlet)
+    {
+        lock (Gate)
+        {
+            return _current?.Location
+                ?? (_notConnected is null ? FileSystemPaths.Resolve(cmdlet.SessionState, StoreLocation.ResolveDefault(out _)) : "(no store connected)");
+        }
+    }
 
     public static GuardSession Open(string fullPath, bool isPerUserDefault, SigningKey? signingKey) =>
         GuardSession.OpenFile(fullPath, new GuardSessionOptions
@@ -53,39 +78,56 @@ internal static class StoreSession
             Generator = "AuditGuard " + typeof(StoreSession).Assembly.GetName().Version?.ToString(3),
         });
 
-    /// <summary>Makes <paramref name="session"/> the runspace's current one, closing the one it replaces.</summary>
-    public static void Replace(GuardSession session)
+    /// <summary>Makes <paramref name="session"/> the connected one, closing the one it replaces.</summary>
+    public static void Connected(GuardSession session)
     {
-        var runspace = Runspace.DefaultRunspace;
-        if (Current.TryGetValue(runspace, out var previous) && !ReferenceEquals(previous, session))
+        lock (Gate)
         {
-            previous.Dispose();
-        }
+            if (!ReferenceEquals(_current, session))
+            {
+                _current?.Dispose();
+            }
 
-        Current.AddOrUpdate(runspace, session);
+            _current = session;
+            _notConnected = null;
+        }
     }
 
-    /// <summary>Closes the runspace's session, if any, releasing its files.</summary>
-    public static bool Close()
+    /// <summary>
+    /// A connect that did not connect: the store connected before is closed too, since the
+    /// caller meant to leave it, and commands fail until the next connect.
+    /// </summary>
+    public static void NotConnected(string reason)
     {
-        var runspace = Runspace.DefaultRunspace;
-        if (!Current.TryGetValue(runspace, out var session))
+        lock (Gate)
         {
-            return false;
+            _current?.Dispose();
+            _current = null;
+            _notConnected = reason;
         }
-
-        session.Dispose();
-        Current.Remove(runspace);
-        return true;
     }
 
+    /// <summary>Closes the connected store, if any, returning where it was; commands fail until the next connect.</summary>
+    public static string? Disconnect()
+    {
+        lock (Gate)
+        {
+            var had = _current?.Location;
+            _current?.Dispose();
+            _current = null;
+            _notConnected = "Disconnect-AuditStore closed the store this session had connected.";
+            return had;
+        }
+    }
+
+    /// <summary>The module is removed: everything is closed, and a new import starts as if nothing was ever connected.</summary>
     public static void CloseAll()
     {
-        foreach (var entry in Current)
+        lock (Gate)
         {
-            entry.Value.Dispose();
+            _current?.Dispose();
+            _current = null;
+            _notConnected = null;
         }
-
-        Current.Clear();
     }
 }

@@ -7,7 +7,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Verifies the current store's chain and reports every problem as a typed verdict.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "AuditChain")]
 [OutputType(typeof(AuditChainVerification), typeof(bool))]
-public sealed class TestAuditChainCommand : AuditGuardCmdlet
+public sealed class TestAuditChainCommand : StoreCmdlet
 {
     [Parameter]
     [ValidateRange(0, long.MaxValue)]

@@ -171,6 +171,9 @@ public sealed class GuardSession : IDisposable
 
     public OperationView RecordDryRun(OperationPlan plan) => _operations.RecordDryRun(plan);
 
+    /// <summary>The dry run a read-only store cannot record: the intent as it would be recorded, with no records.</summary>
+    public OperationView PreviewDryRun(OperationPlan plan) => _operations.PreviewDryRun(plan);
+
     public OperationView ExecuteOperation(OperationPlan plan, out Exception? failure) => _operations.Execute(plan, out failure);
 
     /// <summary>Settles an orphan; <paramref name="force"/> settles one whose liveness this host cannot tell, and is recorded.</summary>

@@ -134,8 +134,9 @@ Describe 'Bad store paths' {
     }
 
     AfterEach {
-        # A refused connection never replaces the session's store.
-        (Get-AuditStore).StoreId | Should -Be $current.StoreId
+        # A refused connection leaves no store connected: never the store before it, never the default.
+        { Get-AuditStore } | Should -Throw -ErrorId 'AuditStoreNotConnected,AuditGuard.Cmdlets.GetAuditStoreCommand'
+        (Get-AuditStore -Store $current).StoreId | Should -Be $current.StoreId
     }
 
     It 'refuses a path in a missing folder and creates nothing' {
@@ -194,7 +195,10 @@ Describe 'Bad store paths' {
         { Connect-AuditStore -Path 'Env:PATH' } | Should -Throw -ErrorId 'AuditStorePathInvalid,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
     }
 
-    It 'refuses an empty path at parameter binding' {
-        { Connect-AuditStore -Path '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+    It 'refuses an empty or null path, never taking it for the default store' {
+        { Connect-AuditStore -Path '' } | Should -Throw -ErrorId 'AuditStorePathInvalid,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        $current = Connect-AuditStore -Path (Join-Path $TestDrive 'current.db') -PassThru
+        { Connect-AuditStore -Path $env:AUDITGUARD_NO_SUCH_VARIABLE } | Should -Throw -ErrorId 'AuditStorePathInvalid,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        { Connect-AuditStore -SigningCertificatePath '' } | Should -Throw -ErrorId 'SigningCertificateNotFound,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
     }
 }

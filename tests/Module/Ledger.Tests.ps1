@@ -249,7 +249,8 @@ Describe 'Signers' {
 
         AfterEach {
             Get-RecordCount $store | Should -Be $count
-            (Get-AuditStore).Path | Should -Be $store
+            # The refused connect leaves no store connected, not the one it was asked for nor the default.
+            { Get-AuditStore } | Should -Throw -ErrorId 'AuditStoreNotConnected,AuditGuard.Cmdlets.GetAuditStoreCommand'
         }
 
         It 'a wrong PFX password' {

@@ -27,6 +27,8 @@ public static class ErrorIds
     public const string AuditStoreClosed = nameof(AuditStoreClosed);
     public const string AuditStoreSchemaAltered = nameof(AuditStoreSchemaAltered);
     public const string AuditStoreMissing = nameof(AuditStoreMissing);
+    public const string AuditStoreNotConnected = nameof(AuditStoreNotConnected);
+    public const string AuditStoreNotFound = nameof(AuditStoreNotFound);
     public const string AuditStoreAdoptionRefused = nameof(AuditStoreAdoptionRefused);
     public const string AuditStoreFolderUnsafe = nameof(AuditStoreFolderUnsafe);
     public const string AuditStoreEmptied = nameof(AuditStoreEmptied);

@@ -90,4 +90,12 @@ public static class StoreErrors
     public static AuditGuardException Emptied(string path) => new(
         ErrorIds.AuditStoreEmptied, ErrorKind.InvalidData,
         $"The store '{path}' holds no records, although it was created earlier: its records were removed, or its creation was cut short before its first record. AuditGuard does not start a new chain in it, since that would pass a rebuilt store off as the original. Keep the file for investigation; if you are sure it never held evidence, remove it and its key files and connect again.", path);
+
+    public static AuditGuardException NotConnected(string reason) => new(
+        ErrorIds.AuditStoreNotConnected, ErrorKind.ResourceUnavailable,
+        $"No store is connected: {reason} Nothing is recorded anywhere else. Connect to the store you mean with Connect-AuditStore, or name it with -Store.");
+
+    public static AuditGuardException NotFound(string path) => new(
+        ErrorIds.AuditStoreNotFound, ErrorKind.ObjectNotFound,
+        $"There is no store at '{path}'. -Store names an existing store; create a new one with Connect-AuditStore.", path);
 }

@@ -61,6 +61,14 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     public OperationView RecordDryRun(OperationPlan plan) => View(plan.OperationId, [ledger.Append(IntentDraft(plan, OperationState.DryRun))]);
 
     /// <summary>
+    /// A dry run on a store that cannot be written: the same intent, shown and not recorded. A
+    /// store without its secret key hashes secret values under a throwaway key, since nothing
+    /// shown here is ever compared with a record.
+    /// </summary>
+    public OperationView PreviewDryRun(OperationPlan plan) =>
+        OperationView.Unrecorded(plan.OperationId, Intent(plan, OperationState.DryRun, ledger.SecretKey ?? RandomNumberGenerator.GetBytes(32), []), clock.GetUtcNow());
+
+    /// <summary>
     /// Records the intent (durable before the side effect: if it cannot be written, nothing
     /// runs), runs the commit step, captures and verifies the after-state, and records the
     /// outcome. A failing commit step ends the operation Failed, with the error recorded.
@@ -235,12 +243,16 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
     private RecordDraft IntentDraft(OperationPlan plan, OperationState last)
     {
-        var request = plan.Request;
         ledger.ThrowIfReadOnly();
-
         var secretKey = ledger.SecretKey ?? throw SigningErrors.SecretKeyUnavailable(ledger.KeyFiles.SecretKeyPath);
-        var parameters = RecordedValues.Record(request.Parameters, secretKey);
         var blobs = new List<byte[]>();
+        return OperationRecordCodec.Encode(Intent(plan, last, secretKey, blobs), blobs);
+    }
+
+    private static IntentRecord Intent(OperationPlan plan, OperationState last, byte[] secretKey, List<byte[]> blobs)
+    {
+        var request = plan.Request;
+        var parameters = RecordedValues.Record(request.Parameters, secretKey);
         var intent = new OperationIntent(
             plan.Connector?.Capabilities.Name ?? request.Connector,
             plan.Action ?? request.Action,
@@ -250,7 +262,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             RecordedValues.Hash(parameters),
             ScriptDigest(request.Script, blobs),
             ScriptDigest(request.RollbackScript, blobs));
-        var record = new IntentRecord
+        return new IntentRecord
         {
             OperationId = plan.OperationId,
             Transitions = Transitions(plan.OperationId, null, last == OperationState.ValidationFailed
@@ -271,7 +283,6 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             Rollback = plan.Contract,
             Error = plan.Refusal is { } refusal ? Error(refusal) : null,
         };
-        return OperationRecordCodec.Encode(record, blobs);
     }
 
     private static RecordDraft OutcomeDraft(OperationPlan plan, StateSnapshot? after, Exception? failure, TimeSpan duration)

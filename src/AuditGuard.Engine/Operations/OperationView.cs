@@ -83,6 +83,17 @@ public sealed record OperationView(
             }
         }
 
+        return Build(operationId, intent, state, after, error, finding, forced,
+            steps.Select(s => s.Row.Sequence).ToList(), Time(steps[0].Row), Time(steps[^1].Row));
+    }
+
+    /// <summary>A dry run previewed but not recorded (the store is read-only): no records, the intent as it would have been.</summary>
+    internal static OperationView Unrecorded(Guid operationId, IntentRecord intent, DateTimeOffset at) =>
+        Build(operationId, intent, intent.State, null, intent.Error, null, false, [], at, at);
+
+    private static OperationView Build(Guid operationId, IntentRecord intent, OperationState state, RecordedState? after, RecordedError? error,
+        string? finding, bool forced, IReadOnlyList<long> records, DateTimeOffset created, DateTimeOffset updated)
+    {
         var request = intent.Intent;
         return new OperationView(
             operationId,
@@ -108,9 +119,9 @@ public sealed record OperationView(
             request.Parameters,
             request.ScriptDigest,
             request.RollbackScriptDigest,
-            steps.Select(s => s.Row.Sequence).ToList(),
-            Time(steps[0].Row),
-            Time(steps[^1].Row),
+            records,
+            created,
+            updated,
             Liveness: null);
     }
 

@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using AuditGuard.Engine;
+using AuditGuard.Engine.Errors;
+
+namespace AuditGuard.Cmdlets;
+
+/// <summary>
+/// A cmdlet that reads or writes a store: the connected one, or the one -Store names for this
+/// command alone (an existing store, by path or as the object Get-AuditStore returns).
+/// </summary>
+public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
+{
+    private GuardSession? _named;
+
+    /// <summary>The store to use for this command instead of the connected one: its path, or a store object.</summary>
+    [Parameter]
+    [StoreTransformation]
+    [ValidateNotNullOrEmpty]
+    public string? Store { get; set; }
+
+    /// <summary>The store this command works on.</summary>
+    private protected GuardSession Session => Store is null ? StoreSession.GetOrConnectDefault(this) : _named ??= OpenNamed(Store);
+
+    /// <summary>ShouldProcess against the store this command works on, decided before the store is opened.</summary>
+    private protected bool ShouldProcessStore(string action) => ShouldProcess(StorePath, action);
+
+    /// <summary>The store this command works on, named without opening it.</summary>
+    private protected string StorePath => Store is null ? StoreSession.PeekPath(this) : FileSystemPaths.Resolve(SessionState, Store);
+
+    public void Dispose()
+    {
+        _named?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private GuardSession OpenNamed(string store)
+    {
+        var path = FileSystemPaths.Resolve(SessionState, store);
+        if (StoreSession.Peek() is { } connected && string.Equals(connected.Location, path, StringComparison.Ordinal))
+        {
+            return connected;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw StoreErrors.NotFound(path);
+        }
+
+        var session = StoreSession.Open(path, isPerUserDefault: false, signingKey: null);
+        if (session.IsReadOnly)
+        {
+            WriteWarning($"The store '{session.Location}' is open read-only: {session.Describe().ReadOnlyReason}");
+        }
+
+        return session;
+    }
+}
