@@ -93,6 +93,22 @@ public sealed class GuardedOperation
     /// <summary>The digest of what the operation does (connector, action, target, recorded parameters, scripts, risk): what approvals bind to.</summary>
     public string IntentHash { get; init; } = "";
 
+    /// <summary>
+    /// The parameters as recorded: secrets as {hmacSha256}, long text as {blob} (the digest of
+    /// the blob that holds it), numbers JSON cannot carry exactly as {integer} or {nonInteger}
+    /// text, values with no recordable form as {object} (their type).
+    /// </summary>
+    public System.Collections.Specialized.OrderedDictionary Parameters { get; init; } = new();
+
+    /// <summary>The script block's text as recorded (kept in a blob; empty when it was erased or there is none).</summary>
+    public string? ScriptText { get; init; }
+
+    /// <summary>The SHA-256 of the script block's text, bound into the intent.</summary>
+    public string? ScriptDigest { get; init; }
+
+    /// <summary>The rollback script's text as recorded.</summary>
+    public string? RollbackScriptText { get; init; }
+
     public OperationPolicyDecision? PolicyDecision { get; init; }
 
     public OperationPreview? Preview { get; init; }

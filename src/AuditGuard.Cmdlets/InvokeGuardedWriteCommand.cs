@@ -49,8 +49,15 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
     [Parameter]
     public AuditRisk? Risk { get; set; }
 
+    /// <summary>More -Parameters names to record only as keyed hashes, beside those the name rule finds.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? SecretParameter { get; set; }
+
     protected override void ProcessRecord() => Run(() =>
     {
+        // Values that cannot be recorded are refused before any store is touched.
+        var values = ScriptHosting.Values(Parameters);
         var session = Session;
         var host = new ScriptHosting(this);
         var scriptOutput = new List<object?>();
@@ -58,14 +65,15 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             Connector,
             Action,
             Target,
-            ScriptHosting.Values(Parameters),
+            values,
             ScriptBlock is null ? null : host.Action(ScriptBlock, Parameters, scriptOutput),
             RollbackScript is null ? null : host.Action(RollbackScript, Parameters, null),
             Reason,
             CorrelationId,
             null,
             Risk is { } risk ? Enum.Parse<RiskLevel>(risk.ToString()) : null,
-            ActorIdentity.Current(ScriptHosting.ConnectedUser(this))), host);
+            ActorIdentity.Current(ScriptHosting.ConnectedUser(this)),
+            SecretParameter), host);
 
         if (plan.IsRefused)
         {

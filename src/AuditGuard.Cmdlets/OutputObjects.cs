@@ -1,3 +1,5 @@
+using System.Collections.Specialized;
+using System.Text.Json.Nodes;
 using AuditGuard.Engine;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Ledger.Verification;
@@ -50,8 +52,12 @@ internal static class OutputObjects
         Reason = view.Reason,
         Risk = Enum.Parse<AuditRisk>(view.Risk.ToString()),
         IntentHash = view.IntentHash,
+        Parameters = (OrderedDictionary)Plain(view.RecordedParameters, StringComparer.OrdinalIgnoreCase)!,
+        ScriptText = view.ScriptText,
+        ScriptDigest = view.ScriptDigest,
+        RollbackScriptText = view.RollbackScriptText,
         PolicyDecision = new OperationPolicyDecision(view.Policy.Effect, view.Policy.PolicyDigest, [.. view.Policy.MatchedRules], view.Policy.Explanation),
-        Preview = view.Preview is { } p ? new OperationPreview(p.Fidelity.ToString(), p.Summary, p.Diff, p.PredictedDigest) : null,
+        Preview = view.Preview is { } p ? new OperationPreview(p.Fidelity.ToString(), p.Summary, view.PreviewDiff, p.PredictedDigest) : null,
         Before = view.Before is { } b ? new OperationTargetState(b.Exists, b.Digest, b.Summary) : null,
         After = view.After is { } a ? new OperationTargetState(a.Exists, a.Digest, a.Summary) : null,
         RollbackContract = view.RollbackContract is { } r ? new OperationRollbackContract(r.Method.ToString(), r.Supported, r.Window, r.Description) : null,
@@ -64,6 +70,22 @@ internal static class OutputObjects
         Liveness = view.Liveness?.ToString(),
         RepairForced = view.RepairForced,
         Output = output is null ? [] : output.Where(o => o is not null).Cast<object>().ToArray(),
+    };
+
+    // Recorded JSON as PowerShell reads it: names case-insensitive at the top, as parameter names are, and exact below.
+    private static object? Plain(JsonNode? node, StringComparer comparer) => node switch
+    {
+        null => null,
+        JsonObject map => map.Aggregate(new OrderedDictionary(comparer), (ordered, member) =>
+        {
+            ordered.Add(member.Key, Plain(member.Value, StringComparer.Ordinal));
+            return ordered;
+        }),
+        JsonArray items => items.Select(item => Plain(item, StringComparer.Ordinal)).ToArray(),
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        JsonValue value when value.TryGetValue<long>(out var integer) => integer,
+        _ => node.ToJsonString(),
     };
 
     public static GuardConnectorInfo Connector(ConnectorCapabilities capabilities) => new(

@@ -2,9 +2,11 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Remoting;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Operations.Parameters;
 
 namespace AuditGuard.Cmdlets;
 
@@ -77,17 +79,8 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
             ? block.Parameters.Select(p => p.Name.VariablePath.UserPath).ToList()
             : [];
 
-    /// <summary>The -Parameters hashtable as plain values at every depth; credentials become secrets the ledger only hashes.</summary>
-    public static IReadOnlyDictionary<string, object?> Values(Hashtable? parameters)
-    {
-        var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry entry in parameters ?? [])
-        {
-            values[Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? ""] = Plain(entry.Value);
-        }
-
-        return values;
-    }
+    /// <summary>The -Parameters hashtable as plain values at every depth (the engine's one converter); credentials become secrets the ledger only hashes.</summary>
+    public static IReadOnlyDictionary<string, object?> Values(Hashtable? parameters) => ParameterValues.Convert(parameters, Unwrap);
 
     /// <summary>Paths relative to the PowerShell location, not the process's folder; a path PowerShell cannot resolve is left for the connector to report.</summary>
     public string ResolvePath(string path)
@@ -131,13 +124,14 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
         return PSObject.AsPSObject(info).Properties["ConnectedUser"]?.Value as string ?? info.UserInfo?.Identity?.Name;
     }
 
-    private static object? Plain(object? value) => value switch
+    // One level of PowerShell wrapping, for the converter. A [pscustomobject] is its note
+    // properties only: script properties would run the caller's code, in a dry run too.
+    private static object? Unwrap(object value) => value switch
     {
-        PSObject wrapped => Plain(wrapped.BaseObject),
+        PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(
+            custom.Properties.Match("*", PSMemberTypes.NoteProperty).Select(p => KeyValuePair.Create<string, object?>(p.Name, p.Value)).ToList()),
+        PSObject wrapped => wrapped.BaseObject,
         PSCredential credential => new SecretValue(credential.UserName, credential.Password),
-        IDictionary map => map.Cast<DictionaryEntry>().ToDictionary(
-            e => Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", e => Plain(e.Value), StringComparer.OrdinalIgnoreCase),
-        object[] items => items.Select(Plain).ToArray(),
         _ => value,
     };
 }

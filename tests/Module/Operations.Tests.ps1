@@ -482,8 +482,12 @@ Describe 'A failure AuditGuard did not raise itself' {
     BeforeAll {
         $script:store = New-Store 'unexpected.db'
         Add-Type -TypeDefinition @'
-public sealed class RefusesToEnumerate : System.Collections.IEnumerable
+public sealed class RefusesToEnumerate : System.Collections.ICollection
 {
+    public int Count => 1;
+    public bool IsSynchronized => false;
+    public object SyncRoot => this;
+    public void CopyTo(System.Array array, int index) => throw new System.InvalidOperationException("this value refuses to be copied");
     public System.Collections.IEnumerator GetEnumerator() => throw new System.InvalidOperationException("this value refuses to be enumerated");
 }
 '@

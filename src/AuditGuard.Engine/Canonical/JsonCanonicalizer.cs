@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
@@ -38,7 +39,28 @@ public static class JsonCanonicalizer
         var buffer = Rent();
         try
         {
-            WriteNode(buffer, node);
+            WriteNode(buffer, node, exactNumbers: false);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The canonical form of <paramref name="node"/> with each number kept as it is written
+    /// rather than as its nearest double: for content whose numbers must survive exactly (a JSON
+    /// file's values, where 9007199254740993 and 0.1000000000000000000000000001 are not rounded),
+    /// never for record bodies, which are RFC 8785 throughout.
+    /// </summary>
+    /// <exception cref="FormatException">The tree holds NaN, an infinity or a string with a lone surrogate.</exception>
+    public static byte[] CanonicalizeKeepingNumbers(JsonNode? node)
+    {
+        var buffer = Rent();
+        try
+        {
+            WriteNode(buffer, node, exactNumbers: true);
             return buffer.WrittenSpan.ToArray();
         }
         finally
@@ -113,7 +135,7 @@ public static class JsonCanonicalizer
                 throw new FormatException("Invalid JSON: more than one value.");
             }
 
-            WriteElement(buffer, document.RootElement);
+            WriteElement(buffer, document.RootElement, exactNumbers: false);
         }
         catch (JsonException e)
         {
@@ -121,7 +143,7 @@ public static class JsonCanonicalizer
         }
     }
 
-    private static void WriteNode(ArrayBufferWriter<byte> buffer, JsonNode? node)
+    private static void WriteNode(ArrayBufferWriter<byte> buffer, JsonNode? node, bool exactNumbers)
     {
         switch (node)
         {
@@ -129,7 +151,7 @@ public static class JsonCanonicalizer
                 buffer.Write("null"u8);
                 break;
             case JsonObject obj:
-                WriteObject(buffer, obj);
+                WriteObject(buffer, obj, exactNumbers);
                 break;
             case JsonArray array:
                 WriteByte(buffer, (byte)'[');
@@ -140,18 +162,18 @@ public static class JsonCanonicalizer
                         WriteByte(buffer, (byte)',');
                     }
 
-                    WriteNode(buffer, array[i]);
+                    WriteNode(buffer, array[i], exactNumbers);
                 }
 
                 WriteByte(buffer, (byte)']');
                 break;
             default:
-                WriteValue(buffer, node.AsValue());
+                WriteValue(buffer, node.AsValue(), exactNumbers);
                 break;
         }
     }
 
-    private static void WriteObject(ArrayBufferWriter<byte> buffer, JsonObject obj)
+    private static void WriteObject(ArrayBufferWriter<byte> buffer, JsonObject obj, bool exactNumbers)
     {
         var count = obj.Count;
         var members = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(count);
@@ -171,7 +193,7 @@ public static class JsonCanonicalizer
 
                 WriteString(buffer, sorted[i].Key);
                 WriteByte(buffer, (byte)':');
-                WriteNode(buffer, sorted[i].Value);
+                WriteNode(buffer, sorted[i].Value, exactNumbers);
             }
 
             WriteByte(buffer, (byte)'}');
@@ -182,12 +204,16 @@ public static class JsonCanonicalizer
         }
     }
 
-    private static void WriteValue(ArrayBufferWriter<byte> buffer, JsonValue value)
+    private static void WriteValue(ArrayBufferWriter<byte> buffer, JsonValue value, bool exactNumbers)
     {
         // Cheapest tests first; each TryGetValue is a type check on the value's backing type.
         if (value.TryGetValue(out JsonElement element))
         {
-            WriteElement(buffer, element);
+            WriteElement(buffer, element, exactNumbers);
+        }
+        else if (exactNumbers && value.GetValueKind() == JsonValueKind.Number)
+        {
+            WriteSerialized(buffer, value, exactNumbers);
         }
         else if (value.TryGetValue(out string? text))
         {
@@ -224,23 +250,23 @@ public static class JsonCanonicalizer
         }
         else
         {
-            WriteSerialized(buffer, value);
+            WriteSerialized(buffer, value, exactNumbers);
         }
     }
 
     // Any other backing type (Guid, DateTimeOffset, byte, ...): let System.Text.Json write it, then read it back.
-    private static void WriteSerialized(ArrayBufferWriter<byte> buffer, JsonValue value)
+    private static void WriteSerialized(ArrayBufferWriter<byte> buffer, JsonValue value, bool exactNumbers)
     {
         using var document = JsonDocument.Parse(value.ToJsonString());
-        WriteElement(buffer, document.RootElement);
+        WriteElement(buffer, document.RootElement, exactNumbers);
     }
 
-    private static void WriteElement(ArrayBufferWriter<byte> buffer, JsonElement element)
+    private static void WriteElement(ArrayBufferWriter<byte> buffer, JsonElement element, bool exactNumbers)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                WriteObject(buffer, element);
+                WriteObject(buffer, element, exactNumbers);
                 break;
             case JsonValueKind.Array:
                 WriteByte(buffer, (byte)'[');
@@ -253,13 +279,16 @@ public static class JsonCanonicalizer
                     }
 
                     first = false;
-                    WriteElement(buffer, item);
+                    WriteElement(buffer, item, exactNumbers);
                 }
 
                 WriteByte(buffer, (byte)']');
                 break;
             case JsonValueKind.String:
                 WriteString(buffer, Decode(element));
+                break;
+            case JsonValueKind.Number when exactNumbers:
+                buffer.Write(Encoding.UTF8.GetBytes(element.GetRawText()));
                 break;
             case JsonValueKind.Number:
                 if (!element.TryGetDouble(out var number))
@@ -281,7 +310,7 @@ public static class JsonCanonicalizer
         }
     }
 
-    private static void WriteObject(ArrayBufferWriter<byte> buffer, JsonElement obj)
+    private static void WriteObject(ArrayBufferWriter<byte> buffer, JsonElement obj, bool exactNumbers)
     {
         var pool = ArrayPool<KeyValuePair<string, JsonElement>>.Shared;
         var members = pool.Rent(8);
@@ -314,7 +343,7 @@ public static class JsonCanonicalizer
 
                 WriteString(buffer, sorted[i].Key);
                 WriteByte(buffer, (byte)':');
-                WriteElement(buffer, sorted[i].Value);
+                WriteElement(buffer, sorted[i].Value, exactNumbers);
             }
 
             WriteByte(buffer, (byte)'}');

@@ -4,4 +4,17 @@ namespace AuditGuard.Engine.Common;
 public static class Hex
 {
     public static string Lower(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+
+    /// <summary>The bytes of a lowercase hex SHA-256 digest; false for anything else, such as a digest a hostile record names.</summary>
+    public static bool TryParseDigest(string? text, out byte[] digest)
+    {
+        digest = [];
+        if (text is not { Length: 64 } || text.Any(c => c is not (>= '0' and <= '9' or >= 'a' and <= 'f')))
+        {
+            return false;
+        }
+
+        digest = Convert.FromHexString(text);
+        return true;
+    }
 }

@@ -26,4 +26,13 @@ public static class Drift
 
         return string.Equals(now.Digest, after.Digest, StringComparison.Ordinal) ? now : throw OperationErrors.RollbackDrifted(target, describe(after, now));
     }
+
+    /// <summary>
+    /// What changed between two states, in words an error message can carry: their summaries,
+    /// or where those read the same, their digests and what differs (<paramref name="whatDiffers"/>, "value differs").
+    /// </summary>
+    public static string Describe(StateSnapshot was, StateSnapshot now, string whatDiffers) =>
+        string.Equals(was.Summary, now.Summary, StringComparison.Ordinal)
+            ? $"its state digest went from {was.Digest[..12]}… to {now.Digest[..12]}…; it is still {now.Summary}, but its {whatDiffers}"
+            : $"it was {was.Summary} and is now {now.Summary}";
 }

@@ -97,6 +97,11 @@ public static class ErrorIds
     public const string OperationTransitionIllegal = nameof(OperationTransitionIllegal);
     public const string OperationRecordMalformed = nameof(OperationRecordMalformed);
     public const string OperationScriptNotRunnable = nameof(OperationScriptNotRunnable);
+    public const string OperationParameterCyclic = nameof(OperationParameterCyclic);
+    public const string OperationParameterTooDeep = nameof(OperationParameterTooDeep);
+    public const string OperationParameterKeyDuplicate = nameof(OperationParameterKeyDuplicate);
+    public const string OperationParameterKeyInvalid = nameof(OperationParameterKeyInvalid);
+    public const string OperationParametersTooLarge = nameof(OperationParametersTooLarge);
     public const string OperationScriptFailed = nameof(OperationScriptFailed);
     public const string OperationOutcomeNotRecorded = nameof(OperationOutcomeNotRecorded);
     public const string OperationIntentNotRecorded = nameof(OperationIntentNotRecorded);

@@ -131,6 +131,26 @@ public static class OperationErrors
         ErrorIds.OperationScriptNotRunnable, ErrorKind.InvalidOperation,
         $"A recorded script cannot be run here: {reason}");
 
+    public static AuditGuardException ParameterCyclic(string where) => new(
+        ErrorIds.OperationParameterCyclic, ErrorKind.InvalidArgument,
+        $"{where} contains itself, so it has no recordable form; nothing was recorded or changed. Pass the values the change needs, not a structure that refers back to itself.", where);
+
+    public static AuditGuardException ParameterTooDeep(string where, int limit) => new(
+        ErrorIds.OperationParameterTooDeep, ErrorKind.InvalidArgument,
+        $"{where} is nested more than {limit} levels deep; nothing was recorded or changed. Flatten the value, or pass it as JSON text.", where);
+
+    public static AuditGuardException ParameterKeyDuplicate(string where, string key) => new(
+        ErrorIds.OperationParameterKeyDuplicate, ErrorKind.InvalidArgument,
+        $"{where} has the key '{key}' twice (keys that differ only in case, or that read the same as text); nothing was recorded or changed. Give each key once.", where);
+
+    public static AuditGuardException ParameterKeyInvalid(string where, string type) => new(
+        ErrorIds.OperationParameterKeyInvalid, ErrorKind.InvalidArgument,
+        $"{where} has a key of type {type}; keys must be strings, numbers, GUIDs or enum values. Nothing was recorded or changed.", where);
+
+    public static AuditGuardException ParametersTooLarge(int limit) => new(
+        ErrorIds.OperationParametersTooLarge, ErrorKind.InvalidArgument,
+        $"-Parameters holds more than {limit} values; nothing was recorded or changed. Pass large content as one string (it is kept beside the record, bound by its digest) or as a file the change reads.", "Parameters");
+
     private static string Listed(IEnumerable<string> names)
     {
         var list = names.ToList();

@@ -174,8 +174,13 @@ public sealed class AuditLedger : IDisposable
     /// <summary>A payload bound into the chain by its SHA-256 (lowercase hex); null when it was erased or never stored.</summary>
     public byte[]? ReadBlob(string digest)
     {
+        if (!Hex.TryParseDigest(digest, out var bytes))
+        {
+            return null;
+        }
+
         using var snapshot = _store.OpenSnapshot();
-        return snapshot.ReadBlob(Convert.FromHexString(digest));
+        return snapshot.ReadBlob(bytes);
     }
 
     /// <summary>The newest checkpoint record, or null when the store has none.</summary>

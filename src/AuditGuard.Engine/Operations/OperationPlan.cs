@@ -1,6 +1,7 @@
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Operations.Parameters;
 using AuditGuard.Engine.Policy;
 
 namespace AuditGuard.Engine.Operations;
@@ -17,11 +18,15 @@ public sealed class OperationPlan
     {
         OperationId = operationId;
         Request = request;
+        Secrets = new RequestSecrets(request.Parameters, request.SecretParameters);
     }
 
     public Guid OperationId { get; }
 
     public OperationRequest Request { get; }
+
+    /// <summary>The request's secret names and values: hashed where given, scrubbed from every other recorded text.</summary>
+    public RequestSecrets Secrets { get; }
 
     public IConnector? Connector { get; internal set; }
 

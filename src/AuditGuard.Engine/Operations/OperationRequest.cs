@@ -3,7 +3,11 @@ using AuditGuard.Engine.Hosting;
 
 namespace AuditGuard.Engine.Operations;
 
-/// <summary>What a caller asks for: the connector, action and target, the values, and why.</summary>
+/// <summary>
+/// What a caller asks for: the connector, action and target, the values (as
+/// <see cref="Parameters.ParameterValues"/> made them), and why. <paramref name="SecretParameters"/>
+/// names more parameters to treat as secrets, beside those the name rule finds.
+/// </summary>
 public sealed record OperationRequest(
     string Connector,
     string? Action,
@@ -15,4 +19,5 @@ public sealed record OperationRequest(
     string? CorrelationId,
     Guid? ParentOperationId,
     RiskLevel? RequestedRisk,
-    ActorIdentity Actor);
+    ActorIdentity Actor,
+    IReadOnlyCollection<string>? SecretParameters = null);

@@ -6,6 +6,7 @@ using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Operations.Parameters;
 using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Policy;
 using AuditGuard.Engine.Storage;
@@ -66,7 +67,8 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// shown here is ever compared with a record.
     /// </summary>
     public OperationView PreviewDryRun(OperationPlan plan) =>
-        OperationView.Unrecorded(plan.OperationId, Intent(plan, OperationState.DryRun, ledger.SecretKey ?? RandomNumberGenerator.GetBytes(32), []), clock.GetUtcNow());
+        OperationView.Unrecorded(plan.OperationId, Intent(plan, OperationState.DryRun, ledger.SecretKey ?? RandomNumberGenerator.GetBytes(32), []),
+            plan.Preview?.Diff is { } diff ? plan.Secrets.Scrub(diff) : null, plan.Request.Script?.Text, plan.Request.RollbackScript?.Text, clock.GetUtcNow());
 
     /// <summary>
     /// Records the intent (durable before the side effect: if it cannot be written, nothing
@@ -144,14 +146,16 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         var before = view.Before is { } recorded && ledger.ReadBlob(recorded.Digest) is { } payload
             ? new StateSnapshot(recorded.Exists, recorded.Digest, payload, recorded.Summary)
             : null;
-        if (before is { IsIntact: true } && view.Action is not null)
+        // A secret recorded only as its hash, or an erased blob, leaves the parameters unknown, and so the finding.
+        var parameters = RecordedValues.TryRestore(view.RecordedParameters, ledger.ReadBlob);
+        if (before is { IsIntact: true } && view.Action is not null && parameters is not null)
         {
             var script = view.ScriptDigest is { } digest
                 ? new ScriptAction(Encoding.UTF8.GetString(ledger.ReadBlob(digest) ?? []), null,
                     _ => throw OperationErrors.ScriptNotRunnable("repairing an operation compares states; it never runs the recorded script."))
                 : null;
             var context = new OperationContext(view.Action, new TargetIdentity(view.Target, view.TargetDetails),
-                RecordedValues.FromJson(view.RecordedParameters), script, null);
+                parameters, script, null);
             try
             {
                 finding = connectors.Get(view.Connector).Compare(context, before);
@@ -203,17 +207,17 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     private OperationView? Load(IRecordSnapshot snapshot, Guid operationId)
     {
         var rows = snapshot.ReadRecords(new RecordFilter { OperationId = operationId.ToString("D"), Types = [.. OperationRecordCodec.Types] }).ToList();
-        return rows.Count == 0 ? null : View(operationId, rows);
+        return rows.Count == 0 ? null : View(operationId, rows, digest => Hex.TryParseDigest(digest, out var bytes) ? snapshot.ReadBlob(bytes) : null);
     }
 
     /// <summary>The operation its rows tell, with whether it is an orphan now.</summary>
-    private OperationView? View(Guid operationId, IReadOnlyList<RecordRow> rows) =>
-        OperationView.Fold(operationId, rows) is { } view
+    private OperationView? View(Guid operationId, IReadOnlyList<RecordRow> rows, Func<string, byte[]?> readBlob) =>
+        OperationView.Fold(operationId, rows, readBlob) is { } view
             ? view with { Liveness = view.State == OperationState.Executing ? liveness.Check(operationId, view.Actor) : null }
             : null;
 
     private OperationView View(Guid operationId, RecordRow[] written) =>
-        View(operationId, (IReadOnlyList<RecordRow>)written) ?? throw OperationErrors.RecordMalformed(written[0].Sequence, "the records just written cannot be read back");
+        View(operationId, written, ledger.ReadBlob) ?? throw OperationErrors.RecordMalformed(written[0].Sequence, "the records just written cannot be read back");
 
     /// <summary>A store that refuses every write says why with its own ErrorId; anything else that stops the intent is OperationIntentNotRecorded.</summary>
     private static bool RefusesEveryWrite(AuditGuardException error) =>
@@ -252,12 +256,13 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     private static IntentRecord Intent(OperationPlan plan, OperationState last, byte[] secretKey, List<byte[]> blobs)
     {
         var request = plan.Request;
-        var parameters = RecordedValues.Record(request.Parameters, secretKey);
+        var secrets = plan.Secrets;
+        var parameters = RecordedValues.Record(request.Parameters, secretKey, secrets, blobs);
         var intent = new OperationIntent(
             plan.Connector?.Capabilities.Name ?? request.Connector,
             plan.Action ?? request.Action,
             plan.Target?.Canonical ?? request.Target,
-            plan.Target?.Details ?? new Dictionary<string, string>(),
+            (plan.Target?.Details ?? new Dictionary<string, string>()).ToDictionary(d => d.Key, d => secrets.Scrub(d.Value)!),
             parameters,
             RecordedValues.Hash(parameters),
             ScriptDigest(request.Script, blobs),
@@ -268,20 +273,21 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             Transitions = Transitions(plan.OperationId, null, last == OperationState.ValidationFailed
                 ? [OperationState.Planned, OperationState.ValidationFailed]
                 : [OperationState.Planned, OperationState.Validated, last]),
-            CorrelationId = request.CorrelationId,
+            CorrelationId = secrets.Scrub(request.CorrelationId),
             ParentOperationId = request.ParentOperationId,
             Actor = request.Actor,
             Intent = intent,
             IntentHash = IntentHash.Compute(intent, plan.EffectiveRisk),
-            Reason = request.Reason,
+            Reason = secrets.Scrub(request.Reason)!,
             Risk = new RiskAssessment(plan.EffectiveRisk, request.RequestedRisk, plan.ActionRisk),
             Policy = plan.Policy,
-            Before = Snapshot(plan.Before, blobs),
+            Before = Snapshot(plan.Before, secrets, blobs),
             Preview = plan.Preview is { } preview
-                ? new RecordedPreview(preview.Fidelity, preview.Summary, preview.PredictedAfter?.Digest, preview.Diff)
+                ? new RecordedPreview(preview.Fidelity, secrets.Scrub(preview.Summary)!, preview.PredictedAfter?.Digest,
+                    preview.Diff is { } diff ? Blob(Encoding.UTF8.GetBytes(secrets.Scrub(diff)!), blobs) : null)
                 : null,
             Rollback = plan.Contract,
-            Error = plan.Refusal is { } refusal ? Error(refusal) : null,
+            Error = plan.Refusal is { } refusal ? Error(refusal, secrets) : null,
         };
     }
 
@@ -297,14 +303,14 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         {
             OperationId = plan.OperationId,
             Transitions = Transitions(plan.OperationId, OperationState.Executing, transitions),
-            After = Snapshot(after, blobs),
+            After = Snapshot(after, plan.Secrets, blobs),
             Verification = failure is not null ? null : verified switch
             {
                 true => VerificationOutcome.Passed,
                 false => VerificationOutcome.Failed,
                 null => VerificationOutcome.NotVerifiable,
             },
-            Error = failure is null ? null : Error(failure),
+            Error = failure is null ? null : Error(failure, plan.Secrets),
             DurationMs = (long)duration.TotalMilliseconds,
         };
         return OperationRecordCodec.Encode(record, blobs);
@@ -328,7 +334,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         return transitions;
     }
 
-    private static RecordedState? Snapshot(StateSnapshot? snapshot, List<byte[]> blobs)
+    private static RecordedState? Snapshot(StateSnapshot? snapshot, RequestSecrets secrets, List<byte[]> blobs)
     {
         if (snapshot is null)
         {
@@ -336,7 +342,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         }
 
         blobs.Add(snapshot.Payload);
-        return new RecordedState(snapshot.Exists, snapshot.Digest, snapshot.Summary);
+        return new RecordedState(snapshot.Exists, snapshot.Digest, secrets.Scrub(snapshot.Summary)!);
     }
 
     private static string? ScriptDigest(ScriptAction? script, List<byte[]> blobs)
@@ -346,11 +352,15 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             return null;
         }
 
-        var text = Encoding.UTF8.GetBytes(script.Text);
-        blobs.Add(text);
-        return Hex.Lower(SHA256.HashData(text));
+        return Blob(Encoding.UTF8.GetBytes(script.Text), blobs);
     }
 
-    private static RecordedError Error(Exception error) =>
-        new(error is AuditGuardException known ? known.ErrorId : null, error.GetType().FullName, error.Message);
+    private static string Blob(byte[] bytes, List<byte[]> blobs)
+    {
+        blobs.Add(bytes);
+        return Hex.Lower(SHA256.HashData(bytes));
+    }
+
+    private static RecordedError Error(Exception error, RequestSecrets secrets) =>
+        new(error is AuditGuardException known ? known.ErrorId : null, error.GetType().FullName, secrets.Scrub(error.Message)!);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
@@ -24,6 +25,7 @@ public sealed record OperationView(
     string IntentHash,
     PolicyDecision Policy,
     RecordedPreview? Preview,
+    string? PreviewDiff,
     RecordedState? Before,
     RecordedState? After,
     RollbackContract? RollbackContract,
@@ -33,6 +35,8 @@ public sealed record OperationView(
     JsonObject RecordedParameters,
     string? ScriptDigest,
     string? RollbackScriptDigest,
+    string? ScriptText,
+    string? RollbackScriptText,
     IReadOnlyList<long> Records,
     DateTimeOffset Created,
     DateTimeOffset Updated,
@@ -46,7 +50,7 @@ public sealed record OperationView(
     /// them. Null when the rows do not start with a readable intent; a later row the codec cannot
     /// read is left out (verification reports it).
     /// </summary>
-    internal static OperationView? Fold(Guid operationId, IReadOnlyList<RecordRow> rows)
+    internal static OperationView? Fold(Guid operationId, IReadOnlyList<RecordRow> rows, Func<string, byte[]?> readBlob)
     {
         var steps = new List<(RecordRow Row, OperationRecord Record)>(rows.Count);
         foreach (var row in rows)
@@ -83,15 +87,19 @@ public sealed record OperationView(
             }
         }
 
-        return Build(operationId, intent, state, after, error, finding, forced,
-            steps.Select(s => s.Row.Sequence).ToList(), Time(steps[0].Row), Time(steps[^1].Row));
+        string? Blob(string? digest) => digest is not null && readBlob(digest) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+        return Build(operationId, intent, new BlobTexts(Blob(intent.Preview?.DiffDigest), Blob(intent.Intent.ScriptDigest), Blob(intent.Intent.RollbackScriptDigest)),
+            state, after, error, finding, forced, steps.Select(s => s.Row.Sequence).ToList(), Time(steps[0].Row), Time(steps[^1].Row));
     }
 
     /// <summary>A dry run previewed but not recorded (the store is read-only): no records, the intent as it would have been.</summary>
-    internal static OperationView Unrecorded(Guid operationId, IntentRecord intent, DateTimeOffset at) =>
-        Build(operationId, intent, intent.State, null, intent.Error, null, false, [], at, at);
+    internal static OperationView Unrecorded(Guid operationId, IntentRecord intent, string? diff, string? script, string? rollbackScript, DateTimeOffset at) =>
+        Build(operationId, intent, new BlobTexts(diff, script, rollbackScript), intent.State, null, intent.Error, null, false, [], at, at);
 
-    private static OperationView Build(Guid operationId, IntentRecord intent, OperationState state, RecordedState? after, RecordedError? error,
+    // The texts kept in blobs, read back where they were not erased.
+    private sealed record BlobTexts(string? Diff, string? Script, string? RollbackScript);
+
+    private static OperationView Build(Guid operationId, IntentRecord intent, BlobTexts texts, OperationState state, RecordedState? after, RecordedError? error,
         string? finding, bool forced, IReadOnlyList<long> records, DateTimeOffset created, DateTimeOffset updated)
     {
         var request = intent.Intent;
@@ -110,6 +118,7 @@ public sealed record OperationView(
             intent.IntentHash,
             intent.Policy,
             intent.Preview,
+            texts.Diff,
             intent.Before,
             after,
             intent.Rollback,
@@ -119,6 +128,8 @@ public sealed record OperationView(
             request.Parameters,
             request.ScriptDigest,
             request.RollbackScriptDigest,
+            texts.Script,
+            texts.RollbackScript,
             records,
             created,
             updated,

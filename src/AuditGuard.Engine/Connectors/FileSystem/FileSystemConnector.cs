@@ -319,10 +319,7 @@ public sealed class FileSystemConnector : IConnector
         }
     }
 
-    private static string DriftReason(StateSnapshot before, StateSnapshot now) =>
-        string.Equals(before.Summary, now.Summary, StringComparison.Ordinal)
-            ? $"its state digest went from {before.Digest[..12]}… to {now.Digest[..12]}…; it is still {now.Summary}, but its content or permissions differ"
-            : $"it was {before.Summary} and is now {now.Summary}";
+    private static string DriftReason(StateSnapshot before, StateSnapshot now) => Drift.Describe(before, now, "content or permissions differ");
 
     private JsonObject Read(string path)
     {

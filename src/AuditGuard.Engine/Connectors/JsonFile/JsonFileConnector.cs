@@ -192,30 +192,32 @@ public sealed class JsonFileConnector : IConnector
         }
     }
 
-    private static string DriftReason(StateSnapshot recorded, StateSnapshot now) => $"it was {recorded.Summary} and is now {now.Summary}";
+    private static string DriftReason(StateSnapshot recorded, StateSnapshot now) => Drift.Describe(recorded, now, "value differs");
 
+    // Numbers as the file writes them, not as doubles: 2^53 + 1 and 2^53 are different values.
     private static StateSnapshot Snapshot(JsonNode? value)
     {
-        var payload = JsonCanonicalizer.Canonicalize(value);
+        var payload = JsonCanonicalizer.CanonicalizeKeepingNumbers(value);
         return new StateSnapshot(true, StateSnapshot.DigestOf(payload), payload, Summary(value));
     }
 
     private static StateSnapshot Absent() => new(false, StateSnapshot.DigestOf([]), [], "absent");
 
-    private static string Summary(JsonNode? value)
+    // What kind of value, never the value: summaries are signed into records that cannot be
+    // erased, and a value in a JSON file can be a secret. The diff, kept in a blob, has the value.
+    private static string Summary(JsonNode? value) => value switch
     {
-        const int Longest = 60;
-        switch (value)
+        JsonObject obj => obj.Count == 1 ? "an object with 1 member" : $"an object with {obj.Count} members",
+        JsonArray array => array.Count == 1 ? "an array of 1 item" : $"an array of {array.Count} items",
+        null => "null",
+        _ => value.GetValueKind() switch
         {
-            case JsonObject obj:
-                return obj.Count == 1 ? "an object with 1 member" : $"an object with {obj.Count} members";
-            case JsonArray array:
-                return array.Count == 1 ? "an array of 1 item" : $"an array of {array.Count} items";
-            default:
-                var text = value?.ToJsonString() ?? "null";
-                return text.Length <= Longest ? text : text[..Longest] + "…";
-        }
-    }
+            JsonValueKind.String => $"a string of {value.GetValue<string>().Length} characters",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True => "true",
+            _ => "false",
+        },
+    };
 
     private static JsonNode? Value(ConnectorAction action, OperationContext context) =>
         action.Name == Set

@@ -1,29 +1,23 @@
 using System.Collections;
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json.Nodes;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Connectors.JsonFile;
 
-/// <summary>Turns a -Parameters value (as the cmdlet layer hands it over, PowerShell wrappers removed) into JSON.</summary>
+/// <summary>Turns a -Parameters value (plain, as <see cref="Operations.Parameters.ParameterValues"/> made it, so finite and bounded) into JSON.</summary>
 internal static class JsonFileValue
 {
-    // Deeper than any real setting; reached only by a collection that contains itself.
-    private const int MaxDepth = 64;
-
     /// <summary>
     /// The JSON form of <paramref name="value"/>, as it will read back from the file: the tree is
     /// written out and parsed again, so a prediction is made from exactly what the file will hold.
     /// </summary>
-    public static JsonNode? From(string action, object? value) => JsonNode.Parse(Convert(action, value, 0)?.ToJsonString() ?? "null");
+    public static JsonNode? From(string action, object? value) => JsonNode.Parse(Convert(action, value)?.ToJsonString() ?? "null");
 
-    private static JsonNode? Convert(string action, object? value, int depth)
+    private static JsonNode? Convert(string action, object? value)
     {
-        if (depth > MaxDepth)
-        {
-            throw OperationErrors.ValueInvalid(action, "Value", $"it is nested more than {MaxDepth} levels deep (does a collection contain itself?).");
-        }
-
         switch (value)
         {
             case null:
@@ -40,6 +34,14 @@ internal static class JsonFileValue
                 return JsonValue.Create(System.Convert.ToInt64(value, CultureInfo.InvariantCulture));
             case ulong large:
                 return JsonValue.Create(large);
+            case BigInteger big:
+                return JsonNode.Parse(big.ToString(CultureInfo.InvariantCulture));
+            case DateTime time:
+                return JsonValue.Create(Rfc3339.Format(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Local) : time));
+            case DateTimeOffset time:
+                return JsonValue.Create(Rfc3339.Format(time));
+            case Guid id:
+                return JsonValue.Create(id.ToString("D"));
             case float or double:
                 var number = System.Convert.ToDouble(value, CultureInfo.InvariantCulture);
                 return double.IsFinite(number)
@@ -52,7 +54,7 @@ internal static class JsonFileValue
                 foreach (DictionaryEntry entry in dictionary)
                 {
                     obj[entry.Key as string ?? throw OperationErrors.ValueInvalid(action, "Value", $"a JSON member name must be a string, not a {entry.Key.GetType().Name}.")] =
-                        Convert(action, entry.Value, depth + 1);
+                        Convert(action, entry.Value);
                 }
 
                 return obj;
@@ -60,13 +62,13 @@ internal static class JsonFileValue
                 var array = new JsonArray();
                 foreach (var item in items)
                 {
-                    array.Add(Convert(action, item, depth + 1));
+                    array.Add(Convert(action, item));
                 }
 
                 return array;
             default:
                 throw OperationErrors.ValueInvalid(
-                    action, "Value", $"a {value.GetType().FullName} has no JSON form; give a string, a number, $true or $false, $null, a hashtable or an array.");
+                    action, "Value", $"a {(value as OpaqueValue)?.TypeName ?? value.GetType().FullName} has no JSON form; give a string, a number, $true or $false, $null, a hashtable or an array.");
         }
     }
 }

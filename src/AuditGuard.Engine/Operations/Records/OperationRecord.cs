@@ -105,8 +105,8 @@ public enum VerificationOutcome
 /// <summary>A recorded state of a target, as an operation's records name it.</summary>
 public sealed record RecordedState(bool Exists, string Digest, string Summary);
 
-/// <summary>A recorded preview: its fidelity, what it said, and the predicted after-state's digest where exact.</summary>
-public sealed record RecordedPreview(PreviewFidelity Fidelity, string Summary, string? PredictedDigest, string? Diff);
+/// <summary>A recorded preview: its fidelity, what it said, the predicted after-state's digest where exact, and its diff as a blob (it can hold the target's content).</summary>
+public sealed record RecordedPreview(PreviewFidelity Fidelity, string Summary, string? PredictedDigest, string? DiffDigest);
 
 /// <summary>A recorded error: its ErrorId where AuditGuard raised it, and its message.</summary>
 public sealed record RecordedError(string? ErrorId, string? Type, string Message);

@@ -194,7 +194,7 @@ public static class OperationRecordCodec
                 ["fidelity"] = preview.Fidelity.ToString(),
                 ["summary"] = preview.Summary,
                 ["predictedDigest"] = preview.PredictedDigest,
-                ["diff"] = preview.Diff,
+                ["diffDigest"] = preview.DiffDigest,
             } : null,
             ["rollback"] = record.Rollback is { } rollback ? new JsonObject
             {
@@ -277,7 +277,7 @@ public static class OperationRecordCodec
             Before = ReadState(body["before"]),
             Preview = preview is null ? null : new RecordedPreview(
                 Parse<PreviewFidelity>(Required(preview, "fidelity")), Text(preview, "summary"),
-                OptionalText(preview, "predictedDigest"), OptionalText(preview, "diff")),
+                OptionalText(preview, "predictedDigest"), OptionalText(preview, "diffDigest")),
             Rollback = rollback is null ? null : new RollbackContract(
                 Parse<RollbackMethod>(Required(rollback, "method")),
                 OptionalText(rollback, "window") is { } window ? TimeSpan.ParseExact(window, "c", CultureInfo.InvariantCulture) : null,

@@ -1,6 +1,6 @@
 using System.Security;
 
-namespace AuditGuard.Engine.Operations;
+namespace AuditGuard.Engine.Common;
 
 /// <summary>
 /// A value the caller marked as secret (a SecureString, or a credential's password with its

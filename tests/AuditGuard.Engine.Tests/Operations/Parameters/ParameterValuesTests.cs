@@ -1,0 +1,150 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Operations.Parameters;
+
+namespace AuditGuard.Engine.Tests.Operations.Parameters;
+
+public sealed class ParameterValuesTests
+{
+    private static string Refused(Hashtable parameters, Func<object, object?>? unwrap = null) =>
+        Assert.Throws<AuditGuardException>(() => ParameterValues.Convert(parameters, unwrap)).ErrorId;
+
+    [Fact]
+    public void A_collection_that_contains_itself_is_refused_not_followed()
+    {
+        var list = new ArrayList();
+        list.Add(list);
+        var map = new Hashtable();
+        map["Self"] = map;
+
+        Assert.Equal(ErrorIds.OperationParameterCyclic, Refused(new Hashtable { ["Items"] = list }));
+        Assert.Equal(ErrorIds.OperationParameterCyclic, Refused(new Hashtable { ["Settings"] = map }));
+    }
+
+    [Fact]
+    public void A_cycle_through_a_wrapper_the_host_unwraps_is_refused()
+    {
+        var wrapper = new Wrapper(null);
+        var members = new List<KeyValuePair<string, object?>>();
+        var wrapped = new Wrapper(new ValueMembers(members));
+        members.Add(KeyValuePair.Create<string, object?>("Self", wrapped));
+
+        Assert.Equal(ErrorIds.OperationParameterCyclic, Refused(new Hashtable { ["Thing"] = wrapped }, v => v is Wrapper w ? w.Inner : v));
+        Assert.Null(ParameterValues.Convert(new Hashtable { ["Thing"] = wrapper }, v => v is Wrapper w ? w.Inner : v)["Thing"]);
+    }
+
+    [Fact]
+    public void The_same_list_twice_side_by_side_is_not_a_cycle()
+    {
+        var shared = new List<int> { 1, 2 };
+        var values = ParameterValues.Convert(new Hashtable { ["Pair"] = new object[] { shared, shared } });
+
+        Assert.Equal(2, ((IList<object?>)values["Pair"]!).Count);
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_the_limit_is_refused()
+    {
+        object deep = "leaf";
+        for (var i = 0; i < ParameterValues.MaxDepth; i++)
+        {
+            deep = new Hashtable { ["Inner"] = deep };
+        }
+
+        ParameterValues.Convert(new Hashtable { ["Deep"] = deep });
+        Assert.Equal(ErrorIds.OperationParameterTooDeep, Refused(new Hashtable { ["Deep"] = new Hashtable { ["Inner"] = deep } }));
+    }
+
+    [Fact]
+    public void Keys_that_differ_only_in_case_are_refused_at_the_top_and_kept_apart_below()
+    {
+        var top = new Hashtable(StringComparer.Ordinal) { ["Value"] = 1, ["value"] = 2 };
+        Assert.Equal(ErrorIds.OperationParameterKeyDuplicate, Refused(top));
+
+        var nested = ParameterValues.Convert(new Hashtable { ["Json"] = new Dictionary<string, object> { ["a"] = 1, ["A"] = 2 } });
+        Assert.Equal(2, ((IDictionary<string, object?>)nested["Json"]!).Count);
+
+        Assert.Equal(ErrorIds.OperationParameterKeyDuplicate, Refused(new Hashtable { ["Map"] = new Hashtable { [1] = "a", ["1"] = "b" } }));
+    }
+
+    [Fact]
+    public void A_key_with_no_text_of_its_own_is_refused()
+    {
+        Assert.Equal(ErrorIds.OperationParameterKeyInvalid, Refused(new Hashtable { ["Map"] = new Hashtable { [new object()] = 1 } }));
+    }
+
+    [Fact]
+    public void Generic_and_read_only_dictionaries_are_maps()
+    {
+        var values = ParameterValues.Convert(new Hashtable
+        {
+            ["Generic"] = new Dictionary<string, int> { ["a"] = 1 },
+            ["ReadOnly"] = new ReadOnlyDictionary<string, string>(new Dictionary<string, string> { ["b"] = "x" }),
+            ["Sorted"] = new SortedList<int, string> { [3] = "three" },
+            ["Pairs"] = new OnlyPairs(),
+        });
+
+        Assert.Equal(1L, ((IDictionary<string, object?>)values["Generic"]!)["a"]);
+        Assert.Equal("x", ((IDictionary<string, object?>)values["ReadOnly"]!)["b"]);
+        Assert.Equal("three", ((IDictionary<string, object?>)values["Sorted"]!)["3"]);
+        Assert.Equal("v", ((IDictionary<string, object?>)values["Pairs"]!)["k"]);
+    }
+
+    [Fact]
+    public void A_lazy_sequence_is_not_enumerated()
+    {
+        var enumerated = false;
+        IEnumerable<int> Sequence()
+        {
+            enumerated = true;
+            yield return 1;
+        }
+
+        var value = ParameterValues.Convert(new Hashtable { ["Lazy"] = Sequence() })["Lazy"];
+        Assert.IsType<OpaqueValue>(value);
+        Assert.False(enumerated);
+    }
+
+    [Fact]
+    public void Too_many_values_are_refused()
+    {
+        Assert.Equal(ErrorIds.OperationParametersTooLarge, Refused(new Hashtable { ["Many"] = new int[ParameterValues.MaxValues + 1] }));
+    }
+
+    [Fact]
+    public void Scalars_become_their_plain_forms()
+    {
+        var values = ParameterValues.Convert(new Hashtable
+        {
+            ["Int"] = 5,
+            ["Char"] = 'c',
+            ["Enum"] = DayOfWeek.Friday,
+            ["Span"] = TimeSpan.FromMinutes(90),
+            ["Big"] = ulong.MaxValue,
+            ["Small"] = 7UL,
+        });
+
+        Assert.Equal(5L, values["int"]);
+        Assert.Equal("c", values["Char"]);
+        Assert.Equal("Friday", values["Enum"]);
+        Assert.Equal("01:30:00", values["Span"]);
+        Assert.Equal(ulong.MaxValue, values["Big"]);
+        Assert.Equal(7L, values["Small"]);
+    }
+
+    private sealed record Wrapper(object? Inner);
+
+    private sealed class OnlyPairs : IReadOnlyCollection<KeyValuePair<string, string>>
+    {
+        public int Count => 1;
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+        {
+            yield return KeyValuePair.Create("k", "v");
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
