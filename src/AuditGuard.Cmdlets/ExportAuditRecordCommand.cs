@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Cmdlets;
@@ -55,24 +56,16 @@ public sealed class ExportAuditRecordCommand : StoreCmdlet
                     System.Text.Encoding.ASCII.GetBytes(certificate.ExportCertificatePem() + "\n")));
             }
 
-            // Check every target before writing any, so a refusal leaves nothing half-exported.
-            if (!Force && files.FirstOrDefault(f => File.Exists(f.Path)) is { Path: { } existing })
-            {
-                throw LedgerErrors.ExportTargetExists(existing);
-            }
-
             try
             {
                 Directory.CreateDirectory(folder);
-                foreach (var (path, bytes) in files)
-                {
-                    File.WriteAllBytes(path, bytes);
-                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw LedgerErrors.ExportFailed(folder, e);
             }
+
+            EvidenceFiles.WriteAll(files, Force);
 
             foreach (var (path, _) in files)
             {

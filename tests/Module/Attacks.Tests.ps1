@@ -215,3 +215,43 @@ Connect-AuditStore -Path '$($case.Store)'
         $result.Output | Should -Contain "store:$($case.Store)"
     }
 }
+
+Describe 'A symbolic link planted where evidence is exported' {
+    It 'is refused, even with -Force, and what it points at is left alone' {
+        $folder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'planted-link')).FullName
+        $victim = Join-Path $folder 'victim.txt'
+        Set-Content -Path $victim -Value 'keep' -NoNewline
+        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'witness.json') -Target $victim | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $folder '1.json') -Target (Join-Path $folder 'elsewhere.json') | Out-Null
+        $result = Invoke-FreshPwsh -ImportModule -WorkingDirectory $folder -Script @'
+Connect-AuditStore -Path ./audit.db
+New-AuditCheckpoint | Out-Null
+try { Export-AuditCheckpoint -Path ./witness.json -Force | Out-Null; 'witness:written' } catch { 'witness:' + $_.FullyQualifiedErrorId }
+try { Export-AuditRecord -Sequence 1 -Path . -Force | Out-Null; 'record:written' } catch { 'record:' + $_.FullyQualifiedErrorId }
+'@
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        $result.Output | Should -Contain 'witness:AuditExportTargetIsLink,AuditGuard.Cmdlets.ExportAuditCheckpointCommand'
+        $result.Output | Should -Contain 'record:AuditExportTargetIsLink,AuditGuard.Cmdlets.ExportAuditRecordCommand'
+        Get-Content -Raw $victim | Should -Be 'keep'
+        Join-Path $folder 'elsewhere.json' | Should -Not -Exist
+        Join-Path $folder 'witness.json.p7s' | Should -Not -Exist
+    }
+}
+
+Describe 'Remove through a symbolic link' {
+    It 'is refused and recorded as refused, and neither the link nor what it points at is removed' {
+        $folder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'remove-link')).FullName
+        Set-Content -Path (Join-Path $folder 'real.txt') -Value 'x'
+        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'link.txt') -Target (Join-Path $folder 'real.txt') | Out-Null
+        $result = Invoke-FreshPwsh -ImportModule -WorkingDirectory $folder -Script @'
+Connect-AuditStore -Path ./audit.db
+$operation = Invoke-GuardedWrite -Connector FileSystem -Target ./link.txt -Action Remove -Reason 'CHG-link' -ErrorAction SilentlyContinue -ErrorVariable refused
+$operation.State
+$refused[0].FullyQualifiedErrorId
+'@
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        $result.Output | Should -Be @('ValidationFailed', 'OperationParameterInvalid,AuditGuard.Cmdlets.InvokeGuardedWriteCommand')
+        Join-Path $folder 'real.txt' | Should -Exist
+        (Get-Item (Join-Path $folder 'link.txt')).LinkTarget | Should -Not -BeNullOrEmpty
+    }
+}

@@ -43,6 +43,7 @@ public static class ErrorIds
     public const string AuditCheckpointNotFound = nameof(AuditCheckpointNotFound);
     public const string AuditWitnessUnreadable = nameof(AuditWitnessUnreadable);
     public const string AuditExportTargetExists = nameof(AuditExportTargetExists);
+    public const string AuditExportTargetIsLink = nameof(AuditExportTargetIsLink);
     public const string AuditExportFailed = nameof(AuditExportFailed);
 
     // Signers and keys.

@@ -31,6 +31,10 @@ public static class LedgerErrors
         ErrorIds.AuditExportTargetExists, ErrorKind.InvalidArgument,
         $"'{path}' already exists. AuditGuard does not overwrite evidence unless asked: choose another path, or add -Force to replace it.", path);
 
+    public static AuditGuardException ExportTargetIsLink(string path, string link) => new(
+        ErrorIds.AuditExportTargetIsLink, ErrorKind.SecurityError,
+        $"'{path}' is a symbolic link (to '{link}'). AuditGuard does not write evidence through a link, which could send it anywhere, even with -Force: remove the link or choose another path.", path);
+
     public static AuditGuardException ExportFailed(string path, Exception inner) => new(
         ErrorIds.AuditExportFailed, ErrorKind.WriteError,
         $"'{path}' could not be written ({inner.Message}). Check that the folder exists and is writable.", path, inner);

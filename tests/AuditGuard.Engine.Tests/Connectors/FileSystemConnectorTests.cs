@@ -87,6 +87,25 @@ public sealed class FileSystemConnectorTests : IDisposable
     }
 
     [Fact]
+    public void Remove_through_a_symbolic_link_is_refused_and_removes_neither_the_link_nor_what_it_points_at()
+    {
+        File.WriteAllText(PathOf("real.txt"), "x");
+        File.CreateSymbolicLink(PathOf("link.txt"), PathOf("real.txt"));
+        Directory.CreateDirectory(PathOf("folder"));
+        Directory.CreateSymbolicLink(PathOf("linked"), PathOf("folder"));
+        File.WriteAllText(Path.Combine(PathOf("folder"), "inner.txt"), "y");
+
+        var error = Fails("OperationParameterInvalid", () => _connector.Validate(Context(_connector.ResolveTarget(PathOf("link.txt")), "Remove")));
+
+        Assert.Contains("symbolic link", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(PathOf("real.txt")));
+        Assert.NotNull(new FileInfo(PathOf("link.txt")).LinkTarget);
+
+        // A link along the way is only part of how the path is spelt: the item itself is no link.
+        _connector.Validate(Context(_connector.ResolveTarget(Path.Combine(PathOf("linked"), "inner.txt")), "Remove"));
+    }
+
+    [Fact]
     public void A_link_to_a_folder_along_the_path_is_resolved_too()
     {
         Directory.CreateDirectory(PathOf("real"));

@@ -66,6 +66,7 @@ public sealed class FileSystemConnector : IConnector
                 "Ownership, ACLs and extended attributes are neither captured nor restored.",
                 $"A snapshot holds all of the target's content, up to {Size(snapshotBound)}; a larger file or folder is refused.",
                 "Devices, pipes and sockets are refused; a symbolic link inside a folder is recorded and restored as a link, not followed.",
+                "A target that is a symbolic link is followed: changes apply to what it points at, and Remove through a link is refused (remove the link itself with Remove-Item).",
                 "A write's last-write time is the moment it happens, so the predicted after-state of SetContent and NewItem leaves it open and Verify compares everything else exactly.",
                 "New items get the permissions the process umask gives (0644/0755 where the umask cannot be read).",
                 "Invoke's effect is not predicted: its preview only says what will run.",
@@ -83,6 +84,14 @@ public sealed class FileSystemConnector : IConnector
         {
             ActionValidation.CheckScriptParameters(action.Name, context.Script!, context.Parameters);
             return;
+        }
+
+        // A target names what its links lead to, so Remove through a link would remove what it
+        // points at, where Remove-Item removes the link itself: refused rather than guessed.
+        if (action.Name == Remove && context.Target.Details.TryGetValue("link", out var link) && new FileInfo(link).LinkTarget is not null)
+        {
+            throw OperationErrors.ValueInvalid(Remove, "Target",
+                $"'{link}' is a symbolic link to '{context.Target.Canonical}'. Remove acts on what a link points at, so it would remove '{context.Target.Canonical}': give that path to remove it, or remove the link itself with Remove-Item.");
         }
 
         var path = context.Target.Canonical;

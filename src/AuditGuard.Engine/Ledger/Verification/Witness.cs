@@ -17,30 +17,8 @@ public static class Witness
     public const string SignatureSuffix = ".p7s";
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> and <c>path.p7s</c>.</summary>
-    public static void Export(RecordRow checkpoint, string path, bool overwrite)
-    {
-        var signaturePath = path + SignatureSuffix;
-        if (!overwrite)
-        {
-            foreach (var target in new[] { path, signaturePath })
-            {
-                if (File.Exists(target))
-                {
-                    throw LedgerErrors.ExportTargetExists(target);
-                }
-            }
-        }
-
-        try
-        {
-            File.WriteAllBytes(path, checkpoint.Body);
-            File.WriteAllBytes(signaturePath, checkpoint.Signature);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw LedgerErrors.ExportFailed(path, e);
-        }
-    }
+    public static void Export(RecordRow checkpoint, string path, bool overwrite) =>
+        EvidenceFiles.WriteAll([(path, checkpoint.Body), (path + SignatureSuffix, checkpoint.Signature)], overwrite);
 
     /// <summary>Adds the verdicts a witness proves about <paramref name="source"/>: rolled back, truncated, or foreign.</summary>
     internal static void Check(string path, IChainSource source, SignerRegistry signers, VerdictCollector verdicts)
