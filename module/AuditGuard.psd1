@@ -10,6 +10,7 @@
     PowerShellVersion      = '7.4'
     FormatsToProcess       = @('AuditGuard.format.ps1xml')
     CmdletsToExport        = @(
+        'Backup-AuditStore'
         'Connect-AuditStore'
         'Disconnect-AuditStore'
         'Export-AuditCheckpoint'

@@ -159,6 +159,16 @@ public sealed class GuardSession : IDisposable
         return checkpoint;
     }
 
+    /// <summary>
+    /// A consistent, complete copy of the store as one SQLite file at <paramref name="destination"/>
+    /// (never over a file, never through a link), read back before it is reported.
+    /// </summary>
+    public StoreSummary Backup(string destination)
+    {
+        EvidenceFiles.CheckTargets([destination], overwrite: false);
+        return _ledger.CopyTo(destination);
+    }
+
     public RecordRow ChangeSetting(string name, object? value) => _ledger.ChangeSetting(name, value);
 
     /// <summary>Rotates the store's signer to <paramref name="key"/>, which the session owns from here on.</summary>

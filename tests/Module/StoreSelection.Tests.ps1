@@ -220,3 +220,77 @@ Get-Command -Module AuditGuard -CommandType Cmdlet | Where-Object { -not $_.Para
         $result.Output | Should -Be @('Connect-AuditStore', 'Disconnect-AuditStore', 'Get-GuardConnector', 'New-AuditSigningCertificate')
     }
 }
+
+Describe 'A store on read-only media' {
+    BeforeAll {
+        $script:case = New-Case 'readonly-media'
+        $null = Invoke-Case $case "Connect-AuditStore -Path '$($case.Store)'; Invoke-GuardedWrite -Connector FileSystem -Target '$($case.File)' -Action SetContent -Parameters @{ Value = 'second' } -Reason 'CHG-1' | Out-Null; New-AuditCheckpoint | Out-Null"
+        $script:media = Join-Path $case.Folder 'media'
+        New-ReadOnlyFolder -Path $media -Files $case.Store
+        $script:result = Invoke-Case $case @"
+Connect-AuditStore -Path '$media/chosen.db' -WarningVariable warned -WarningAction SilentlyContinue
+'warning:' + (`$warned -join ' ')
+`$verification = Test-AuditChain
+'valid:' + `$verification.IsValid + ':' + `$verification.RecordsChecked
+'operations:' + @(Get-Operation).Count
+try { New-AuditCheckpoint | Out-Null; 'append:done' } catch { 'append:' + `$_.FullyQualifiedErrorId }
+try { Invoke-GuardedWrite -Connector FileSystem -Target '$($case.File)' -Action SetContent -Parameters @{ Value = 'third' } -Reason 'CHG-2' | Out-Null; 'write:done' } catch { 'write:' + `$_.FullyQualifiedErrorId }
+"@
+    }
+
+    AfterAll { Remove-ReadOnlyFolder $media }
+
+    It 'opens for reading, says why it is read-only, and verifies' {
+        $result.Output | Where-Object { $_ -like 'warning:*' } | Should -Match 'cannot be written by this process'
+        $result.Output | Should -Contain 'valid:True:4'
+        $result.Output | Should -Contain 'operations:1'
+    }
+
+    It 'refuses every append before anything changes' {
+        $result.Output | Should -Contain 'append:AuditStoreReadOnly,AuditGuard.Cmdlets.NewAuditCheckpointCommand'
+        $result.Output | Should -Contain 'write:AuditStoreReadOnly,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+        Get-Content -Raw $case.File | Should -Be 'second'
+        Get-ChildItem -Force $media -Name | Should -Be 'chosen.db'
+    }
+}
+
+Describe 'A copy on read-only media that left its newest records in the -wal file' {
+    It 'is refused with AuditStoreLogUnreadable rather than verified without them' {
+        $case = New-Case 'readonly-wal'
+        $staging = (New-Item -ItemType Directory -Path (Join-Path $case.Folder 'staging')).FullName
+        $null = Invoke-Case $case @"
+Connect-AuditStore -Path '$($case.Store)'
+New-AuditCheckpoint | Out-Null
+Copy-Item '$($case.Store)', '$($case.Store)-wal' -Destination '$staging'
+"@
+        (Get-Item (Join-Path $staging 'chosen.db-wal')).Length | Should -BeGreaterThan 0
+        $media = Join-Path $case.Folder 'media'
+        New-ReadOnlyFolder -Path $media -Files (Get-ChildItem $staging).FullName
+        try {
+            $result = Invoke-Case $case "try { Connect-AuditStore -Path '$media/chosen.db' } catch { `$_.FullyQualifiedErrorId }"
+            $result.Output | Should -Be 'AuditStoreLogUnreadable,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
+        }
+        finally { Remove-ReadOnlyFolder $media }
+    }
+}
+
+Describe 'Backup-AuditStore' {
+    It 'copies a store in use, newest records included, to one file that verifies on its own' {
+        $case = New-Case 'backup'
+        $result = Invoke-Case $case @"
+Connect-AuditStore -Path '$($case.Store)'
+1..3 | ForEach-Object { Invoke-GuardedWrite -Connector FileSystem -Target '$($case.File)' -Action SetContent -Parameters @{ Value = "v`$_" } -Reason 'CHG-backup' | Out-Null }
+'wal:' + (Test-Path '$($case.Store)-wal')
+(Backup-AuditStore -Destination ./copy.db).Name
+try { Backup-AuditStore -Destination ./copy.db | Out-Null } catch { 'again:' + `$_.FullyQualifiedErrorId }
+`$copy = Test-AuditChain -Store ./copy.db -WarningAction SilentlyContinue
+'copy:' + `$copy.IsValid + ':' + `$copy.RecordsChecked + ':' + (`$copy.HeadHash -eq (Get-AuditStore).HeadHash)
+"@
+        $result.Output | Should -Contain 'wal:True'
+        $result.Output | Should -Contain 'copy.db'
+        $result.Output | Should -Contain 'again:AuditExportTargetExists,AuditGuard.Cmdlets.BackupAuditStoreCommand'
+        $result.Output | Should -Contain 'copy:True:7:True'
+        Get-ChildItem $case.Folder -Name -Filter 'copy*' | Should -Be 'copy.db'
+        Get-ChildItem $case.Folder -Name -Filter '*.key' | Should -Be 'chosen.db.secret.key'
+    }
+}

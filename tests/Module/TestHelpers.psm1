@@ -65,13 +65,19 @@ function New-ReadOnlyFolder {
         A folder nobody can write to. Root ignores permission bits, so as root it is a read-only
         tmpfs mount; otherwise a folder without write permission. Undo with Remove-ReadOnlyFolder.
     #>
-    param([Parameter(Mandatory)] [string] $Path)
+    param([Parameter(Mandatory)] [string] $Path, [string[]] $Files = @())
     New-Item -ItemType Directory -Force -Path $Path | Out-Null
     if (Test-IsRoot) {
-        mount -t tmpfs -o 'ro,size=1m,mode=0755' tmpfs $Path
-        if ($LASTEXITCODE -ne 0) { throw "Could not mount a read-only tmpfs on $Path." }
+        # Written while the mount is still writable, then made read-only: read-only media with files on it.
+        mount -t tmpfs -o 'size=16m,mode=0755' tmpfs $Path
+        if ($LASTEXITCODE -ne 0) { throw "Could not mount a tmpfs on $Path." }
+        foreach ($file in $Files) { Copy-Item -LiteralPath $file -Destination $Path }
+        mount -o remount,ro $Path
+        if ($LASTEXITCODE -ne 0) { throw "Could not make the tmpfs on $Path read-only." }
     }
     else {
+        foreach ($file in $Files) { Copy-Item -LiteralPath $file -Destination $Path }
+        Get-ChildItem -LiteralPath $Path -File | ForEach-Object { chmod 444 $_.FullName }
         chmod 555 $Path
     }
 }

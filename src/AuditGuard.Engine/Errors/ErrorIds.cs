@@ -28,6 +28,9 @@ public static class ErrorIds
     public const string AuditStoreSchemaAltered = nameof(AuditStoreSchemaAltered);
     public const string AuditStoreMissing = nameof(AuditStoreMissing);
     public const string AuditStoreNotConnected = nameof(AuditStoreNotConnected);
+    public const string AuditStoreReadOnly = nameof(AuditStoreReadOnly);
+    public const string AuditStoreCopyFailed = nameof(AuditStoreCopyFailed);
+    public const string AuditStoreLogUnreadable = nameof(AuditStoreLogUnreadable);
     public const string AuditStoreNotFound = nameof(AuditStoreNotFound);
     public const string AuditStoreAdoptionRefused = nameof(AuditStoreAdoptionRefused);
     public const string AuditStoreFolderUnsafe = nameof(AuditStoreFolderUnsafe);

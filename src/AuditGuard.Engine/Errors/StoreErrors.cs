@@ -91,6 +91,18 @@ public static class StoreErrors
         ErrorIds.AuditStoreEmptied, ErrorKind.InvalidData,
         $"The store '{path}' holds no records, although it was created earlier: its records were removed, or its creation was cut short before its first record. AuditGuard does not start a new chain in it, since that would pass a rebuilt store off as the original. Keep the file for investigation; if you are sure it never held evidence, remove it and its key files and connect again.", path);
 
+    public static AuditGuardException ReadOnly(string path, string reason) => new(
+        ErrorIds.AuditStoreReadOnly, ErrorKind.PermissionDenied,
+        $"The store '{path}' is open for reading only: {reason} Nothing was written. Reading and Test-AuditChain work; to append, connect to a copy you can write, or to the store where it can be written.", path);
+
+    public static AuditGuardException LogUnreadable(string path, long bytes) => new(
+        ErrorIds.AuditStoreLogUnreadable, ErrorKind.ReadError,
+        $"The store '{path}' cannot be written here, and its write-ahead log ('{path}-wal', {bytes} bytes) cannot be read without writing beside it, so its newest records would be missed. Copy the database with its -wal file to a folder you can write to, or take the copy with Backup-AuditStore where the store is written.", path);
+
+    public static AuditGuardException CopyFailed(string path, string destination, Exception inner) => new(
+        ErrorIds.AuditStoreCopyFailed, ErrorKind.WriteError,
+        $"The copy of the store '{path}' to '{destination}' could not be made ({inner.Message}); nothing was left at '{destination}'. Check the destination folder and its free space.", destination, inner);
+
     public static AuditGuardException NotConnected(string reason) => new(
         ErrorIds.AuditStoreNotConnected, ErrorKind.ResourceUnavailable,
         $"No store is connected: {reason} Nothing is recorded anywhere else. Connect to the store you mean with Connect-AuditStore, or name it with -Store.");

@@ -53,12 +53,12 @@ public sealed class AuditLedger : IDisposable
 
     public LocalKeyFiles KeyFiles { get; }
 
-    public bool IsReadOnly => _key is null || _store.SchemaAlterations.Count > 0;
+    public bool IsReadOnly => _key is null || _store.SchemaAlterations.Count > 0 || _store.ReadOnlyReason is not null;
 
     /// <summary>Why the ledger cannot append, or null when it can.</summary>
     public string? ReadOnlyReason => _store.SchemaAlterations.Count > 0
         ? $"it was altered outside AuditGuard ({string.Join("; ", _store.SchemaAlterations)})."
-        : _readOnlyReason;
+        : _store.ReadOnlyReason ?? _readOnlyReason;
 
     /// <summary>Refuses, with the reason's own ErrorId, when nothing can be appended.</summary>
     public void ThrowIfReadOnly()
@@ -66,6 +66,11 @@ public sealed class AuditLedger : IDisposable
         if (_store.SchemaAlterations.Count > 0)
         {
             throw StoreErrors.SchemaAltered(Location, _store.SchemaAlterations);
+        }
+
+        if (_store.ReadOnlyReason is { } reason)
+        {
+            throw StoreErrors.ReadOnly(Location, reason);
         }
 
         if (_key is null)
@@ -161,6 +166,9 @@ public sealed class AuditLedger : IDisposable
     /// <summary>One consistent read view of the store.</summary>
     public IRecordSnapshot OpenSnapshot() => _store.OpenSnapshot();
 
+    /// <summary>The whole store copied to a new SQLite file; see <see cref="IRecordStore.CopyTo"/>.</summary>
+    public StoreSummary CopyTo(string destination) => _store.CopyTo(destination);
+
     /// <summary>Streams the records <paramref name="filter"/> selects, oldest first, from one snapshot.</summary>
     public IEnumerable<RecordRow> ReadRecords(RecordFilter filter)
     {
@@ -228,18 +236,18 @@ public sealed class AuditLedger : IDisposable
 
     private void Initialise(LedgerOpenOptions options)
     {
-        // A store altered outside AuditGuard is only read: nothing is built or written into it.
-        var altered = _store.SchemaAlterations.Count > 0;
+        // A store altered outside AuditGuard, or one this process cannot write, is only read: nothing is built or written into it.
+        var readOnly = _store.SchemaAlterations.Count > 0 || _store.ReadOnlyReason is not null;
         using (var snapshot = _store.OpenSnapshot())
         {
             RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
-            if (!altered && _projections.Any(p => snapshot.ProjectionDefinition(p.Table.Name) != p.Table.Definition))
+            if (!readOnly && _projections.Any(p => snapshot.ProjectionDefinition(p.Table.Name) != p.Table.Definition))
             {
                 _store.Append(BuildMissingProjections);
             }
         }
 
-        if (_signers.IsEmpty && !altered)
+        if (_signers.IsEmpty && !readOnly)
         {
             if (_store.IsNew)
             {

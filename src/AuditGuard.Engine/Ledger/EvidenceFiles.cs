@@ -12,11 +12,10 @@ namespace AuditGuard.Engine.Ledger;
 /// </summary>
 public static class EvidenceFiles
 {
-    /// <summary>Writes every file or none; an existing one is replaced only when <paramref name="overwrite"/> is set.</summary>
-    public static void WriteAll(IReadOnlyList<(string Path, byte[] Bytes)> files, bool overwrite)
+    /// <summary>Refuses a target that is a link, or that exists when it may not be replaced.</summary>
+    public static void CheckTargets(IEnumerable<string> paths, bool overwrite)
     {
-        // Every target is checked before any is written, so a refusal leaves nothing half-exported.
-        foreach (var (path, _) in files)
+        foreach (var path in paths)
         {
             var entry = new FileInfo(path);
             if (entry.LinkTarget is { } link)
@@ -29,6 +28,13 @@ public static class EvidenceFiles
                 throw LedgerErrors.ExportTargetExists(path);
             }
         }
+    }
+
+    /// <summary>Writes every file or none; an existing one is replaced only when <paramref name="overwrite"/> is set.</summary>
+    public static void WriteAll(IReadOnlyList<(string Path, byte[] Bytes)> files, bool overwrite)
+    {
+        // Every target is checked before any is written, so a refusal leaves nothing half-exported.
+        CheckTargets(files.Select(f => f.Path), overwrite);
 
         var staged = new List<(string Temporary, string Path)>();
         try

@@ -82,6 +82,8 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             throw OperationErrors.NotExecutable(plan.OperationId, "its plan was refused; a refused plan is recorded as ValidationFailed, never run.");
         }
 
+        // A store that refuses every write says so before a running lock is taken beside it.
+        ledger.ThrowIfReadOnly();
         using var running = liveness.Hold(plan.OperationId);
         RecordRow intent;
         try
@@ -221,7 +223,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
     /// <summary>A store that refuses every write says why with its own ErrorId; anything else that stops the intent is OperationIntentNotRecorded.</summary>
     private static bool RefusesEveryWrite(AuditGuardException error) =>
-        error.ErrorId is ErrorIds.AuditStoreSchemaAltered or ErrorIds.AuditStoreMissing or ErrorIds.AuditStoreClosed
+        error.ErrorId is ErrorIds.AuditStoreSchemaAltered or ErrorIds.AuditStoreReadOnly or ErrorIds.AuditStoreMissing or ErrorIds.AuditStoreClosed
             or ErrorIds.SignerKeyUnavailable or ErrorIds.SecretKeyUnavailable;
 
     /// <summary>The target as the caller means it: a path part is resolved against the caller's location.</summary>

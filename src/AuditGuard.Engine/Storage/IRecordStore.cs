@@ -30,6 +30,13 @@ public interface IRecordStore : IDisposable
     /// </summary>
     IReadOnlyList<string> SchemaAlterations { get; }
 
+    /// <summary>
+    /// Why the container cannot be written by this process (read-only media, no write
+    /// permission), or null when it can. Such a store opens for reading and verification, and
+    /// every append is refused with AuditStoreReadOnly.
+    /// </summary>
+    string? ReadOnlyReason { get; }
+
     /// <summary>The record count and head, read in one snapshot.</summary>
     StoreSummary GetSummary();
 
@@ -43,4 +50,12 @@ public interface IRecordStore : IDisposable
 
     /// <summary>One consistent, read-only view of records, blobs and derived tables, blind to later writes.</summary>
     IRecordSnapshot OpenSnapshot();
+
+    /// <summary>
+    /// Writes a consistent copy of the whole store (every committed record, blob and derived
+    /// table, as of one moment) as a new SQLite store file at <paramref name="destination"/>,
+    /// which must not exist: a single file, complete on its own, that AuditGuard opens as this
+    /// very store. The copy is read back before it takes its name, and its summary returned.
+    /// </summary>
+    StoreSummary CopyTo(string destination);
 }

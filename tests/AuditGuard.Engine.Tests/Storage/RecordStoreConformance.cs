@@ -3,6 +3,7 @@ using System.Text;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Sqlite;
 
 namespace AuditGuard.Engine.Tests.Storage;
 
@@ -187,6 +188,45 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         using var snapshot = store.OpenSnapshot();
         Assert.Equal(payload, snapshot.ReadBlob(digest));
         Assert.Null(snapshot.ReadBlob(SHA256.HashData("never stored"u8.ToArray())));
+    }
+
+    [Fact]
+    public void A_copy_is_one_complete_SQLite_file_that_opens_as_the_same_store()
+    {
+        var folder = Directory.CreateTempSubdirectory("auditguard-copy-").FullName;
+        try
+        {
+            using var store = Backend.Open();
+            var written = AppendChain(store, 3);
+            var payload = "a blob the copy must carry"u8.ToArray();
+            store.Append(transaction =>
+            {
+                transaction.PutBlob(SHA256.HashData(payload), payload);
+                return 0;
+            });
+            var destination = Path.Combine(folder, "copy.db");
+
+            var summary = store.CopyTo(destination);
+
+            Assert.Equal((3L, written[^1].HashHex), (summary.RecordCount, summary.HeadHash));
+            Assert.Equal(["copy.db"], Directory.GetFiles(folder).Select(Path.GetFileName));
+            using var copy = SqliteRecordStore.Open(destination);
+            Assert.Equal(store.StoreId, copy.StoreId);
+            AssertSameRows(written, copy.OpenSnapshotRecords(new RecordFilter()));
+            using var snapshot = copy.OpenSnapshot();
+            Assert.Equal(payload, snapshot.ReadBlob(SHA256.HashData(payload)));
+
+            // A copy never replaces a file, and leaves nothing behind when it cannot be made.
+            var before = File.ReadAllBytes(destination);
+            var refused = Assert.Throws<AuditGuardException>(() => store.CopyTo(destination));
+            Assert.Equal(ErrorIds.AuditStoreCopyFailed, refused.ErrorId);
+            Assert.Equal(before, File.ReadAllBytes(destination));
+            Assert.DoesNotContain(Directory.GetFiles(folder), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -14,6 +14,9 @@ internal static class SqliteErrors
     private const int Constraint = 19;
     private const int NotADatabase = 26;
 
+    /// <summary>Whether the file could not be opened or written for lack of write access.</summary>
+    public static bool IsNotWritable(SqliteException e) => Primary(e) is Permission or ReadOnly or CantOpen;
+
     /// <summary>The primary result code: extended codes keep it in their low byte.</summary>
     public static int Primary(SqliteException e) => e.SqliteErrorCode & 0xFF;
 

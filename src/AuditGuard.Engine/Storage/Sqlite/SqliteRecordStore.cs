@@ -20,9 +20,15 @@ public sealed class SqliteRecordStore : IRecordStore
     private SqliteAppendTransaction? _writer;
     private bool _disposed;
 
-    private SqliteRecordStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, bool isNew, SqliteStoreOptions options)
+    // How read connections open the file: read-only, or immutable on media where even that needs a write.
+    private readonly bool _immutable;
+
+    private SqliteRecordStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, bool isNew, SqliteStoreOptions options,
+        string? readOnlyReason = null, bool immutable = false)
     {
         IsNew = isNew;
+        ReadOnlyReason = readOnlyReason;
+        _immutable = immutable;
         Location = path;
         _connection = connection;
         StoreId = storeId;
@@ -43,6 +49,8 @@ public sealed class SqliteRecordStore : IRecordStore
     public IReadOnlyList<string> SchemaAlterations => _schema.Alterations;
 
     public bool IsNew { get; }
+
+    public string? ReadOnlyReason { get; }
 
     /// <summary>Opens the store at <paramref name="path"/>, creating it when the file does not exist.</summary>
     public static SqliteRecordStore Open(string path, SqliteStoreOptions? options = null)
@@ -94,6 +102,13 @@ public sealed class SqliteRecordStore : IRecordStore
             SqliteRetry.Run(() => EnableWriteAheadLog(open), options.BusyTimeout, options.Clock, fullPath);
             return new SqliteRecordStore(fullPath, connection, storeId, version, isNew, options);
         }
+        catch (Exception e) when (!createdFile && CannotWrite(e))
+        {
+            // An existing store this process cannot write (a copy on read-only media, a file
+            // without write permission) is still evidence: it opens for reading and verification.
+            connection?.Dispose();
+            return OpenReadOnly(fullPath, e, options);
+        }
         catch (Exception e)
         {
             connection?.Dispose();
@@ -123,6 +138,11 @@ public sealed class SqliteRecordStore : IRecordStore
         lock (_gate)
         {
             ThrowIfClosed();
+            if (ReadOnlyReason is { } reason)
+            {
+                throw StoreErrors.ReadOnly(Location, reason);
+            }
+
             var writer = _writer ??= new SqliteAppendTransaction(_connection, Location, _schema, _file);
             try
             {
@@ -145,13 +165,59 @@ public sealed class SqliteRecordStore : IRecordStore
         SqliteConnection? connection = null;
         try
         {
-            connection = Connect(Location, SqliteOpenMode.ReadOnly, _options);
+            connection = Connect(Location, SqliteOpenMode.ReadOnly, _options, _immutable);
             return SqliteSnapshot.Begin(connection, StoreId, Location);
         }
         catch (SqliteException e)
         {
             connection?.Dispose();
             throw SqliteErrors.Reading(e, Location);
+        }
+    }
+
+    public StoreSummary CopyTo(string destination)
+    {
+        ThrowIfClosed();
+        var folder = Path.GetDirectoryName(destination)!;
+        var staging = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            StoreSummary copied;
+            StoreFiles.TryCreatePrivateFile(staging, folder);
+            using (var source = Connect(Location, SqliteOpenMode.ReadOnly, _options, _immutable))
+            using (var target = Connect(staging, SqliteOpenMode.ReadWrite, _options))
+            {
+                // One read transaction: the summary and the pages copied are of the same moment.
+                Execute(source, null, "BEGIN");
+                var (count, head) = SqliteRecordTable.Summary(source);
+                source.BackupDatabase(target);
+                Execute(source, null, "COMMIT");
+                copied = new StoreSummary(destination, StoreId, SchemaVersion, count, head?.Sequence, head?.HashHex);
+
+                // A single file, no -wal beside it, so the copy is complete wherever it is taken.
+                Execute(target, null, "PRAGMA journal_mode = DELETE;");
+            }
+
+            using (var check = Connect(staging, SqliteOpenMode.ReadOnly, _options))
+            {
+                var (count, head) = SqliteRecordTable.Summary(check);
+                var storeId = (string?)Scalar(check, null, "SELECT value FROM store_meta WHERE key = 'store_id'");
+                if (count != copied.RecordCount || head?.HashHex != copied.HeadHash || storeId != StoreId.ToString("D"))
+                {
+                    throw StoreErrors.CopyFailed(Location, destination, new IOException("the copy does not read back as the store it was taken from"));
+                }
+            }
+
+            File.Move(staging, destination, overwrite: false);
+            return copied;
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw StoreErrors.CopyFailed(Location, destination, e);
+        }
+        finally
+        {
+            File.Delete(staging);
         }
     }
 
@@ -193,11 +259,12 @@ public sealed class SqliteRecordStore : IRecordStore
         }
     }
 
-    private static SqliteConnection Connect(string fullPath, SqliteOpenMode mode, SqliteStoreOptions options)
+    private static SqliteConnection Connect(string fullPath, SqliteOpenMode mode, SqliteStoreOptions options, bool immutable = false)
     {
         var builder = new SqliteConnectionStringBuilder
         {
-            DataSource = fullPath,
+            // immutable: SQLite reads the file as it is, with no lock and no -shm file to create.
+            DataSource = immutable ? new Uri(fullPath).AbsoluteUri + "?immutable=1" : fullPath,
             Mode = mode,
             Pooling = false,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
@@ -265,6 +332,76 @@ public sealed class SqliteRecordStore : IRecordStore
         var storeId = Guid.Parse((string)Scalar(connection, transaction, "SELECT value FROM store_meta WHERE key = 'store_id'")!);
         transaction.Commit();
         return (storeId, SqliteSchema.CurrentVersion, version == 0);
+    }
+
+    private static bool CannotWrite(Exception e) => e switch
+    {
+        SqliteException sqlite => SqliteErrors.IsNotWritable(sqlite),
+        UnauthorizedAccessException => true,
+        IOException io => io.HResult == 30, // EROFS
+        AuditGuardException { ErrorId: ErrorIds.AuditStoreNotWritable } => true,
+        _ => false,
+    };
+
+    private static SqliteRecordStore OpenReadOnly(string fullPath, Exception writeFailure, SqliteStoreOptions options)
+    {
+        var reason = $"the file cannot be written by this process (read-only media, or no write permission: {writeFailure.Message})";
+        var immutable = false;
+        SqliteConnection? connection = null;
+        try
+        {
+            try
+            {
+                connection = Connect(fullPath, SqliteOpenMode.ReadOnly, options);
+                using var probe = connection.CreateCommand();
+                probe.CommandText = "SELECT count(*) FROM sqlite_master";
+                probe.ExecuteScalar();
+            }
+            catch (SqliteException e) when (SqliteErrors.IsNotWritable(e))
+            {
+                // Even reading a WAL database wants its -shm file; on read-only media it cannot be made.
+                connection?.Dispose();
+                connection = null;
+                var log = new FileInfo(fullPath + "-wal");
+                if (log.Exists && log.Length > 0)
+                {
+                    throw StoreErrors.LogUnreadable(fullPath, log.Length);
+                }
+
+                connection = Connect(fullPath, SqliteOpenMode.ReadOnly, options, immutable: true);
+                immutable = true;
+                reason += "; it is read as an unchanging file";
+            }
+
+            var applicationId = Convert.ToInt32(Scalar(connection, null, "PRAGMA application_id"), CultureInfo.InvariantCulture);
+            if (applicationId != SqliteSchema.ApplicationId)
+            {
+                throw StoreErrors.ForeignDatabase(fullPath);
+            }
+
+            var version = SqliteSchema.ReadVersion(connection);
+            if (version != SqliteSchema.CurrentVersion)
+            {
+                throw version > SqliteSchema.CurrentVersion
+                    ? StoreErrors.SchemaTooNew(fullPath, version, SqliteSchema.CurrentVersion)
+                    : StoreErrors.NotWritable(fullPath, new IOException(
+                        $"it has schema version {version} and must be upgraded to version {SqliteSchema.CurrentVersion}, which writes to it; copy it to a folder you can write to and connect to the copy"));
+            }
+
+            var storeId = Guid.Parse((string)Scalar(connection, null, "SELECT value FROM store_meta WHERE key = 'store_id'")!);
+            return new SqliteRecordStore(fullPath, connection, storeId, version, false, options, reason + ".", immutable);
+        }
+        catch (Exception e)
+        {
+            connection?.Dispose();
+            throw e switch
+            {
+                SqliteException sqlite => SqliteErrors.Opening(sqlite, fullPath),
+                UnauthorizedAccessException or IOException => StoreErrors.Unreadable(fullPath, e),
+                FormatException or InvalidCastException or NullReferenceException => StoreErrors.Corrupt(fullPath, e),
+                _ => e,
+            };
+        }
     }
 
     private static int EnableWriteAheadLog(SqliteConnection connection)
