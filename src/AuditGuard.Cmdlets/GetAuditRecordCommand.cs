@@ -21,9 +21,13 @@ public sealed class GetAuditRecordCommand : StoreCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long? ToSequence { get; set; }
 
+    /// <summary>The operation whose records to get: its whole id, or a unique run of at least 4 of its first or last hex digits.</summary>
     [Parameter(ParameterSetName = "Range", ValueFromPipelineByPropertyName = true)]
-    public Guid? OperationId { get; set; }
+    [ArgumentCompleter(typeof(OperationIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? OperationId { get; set; }
 
+    [ArgumentCompleter(typeof(RecordTypeCompleter))]
     [Parameter(ParameterSetName = "Range")]
     [ValidateNotNullOrEmpty]
     public string[]? Type { get; set; }
@@ -55,7 +59,7 @@ public sealed class GetAuditRecordCommand : StoreCmdlet
             Sequences = Sequence,
             FromSequence = FromSequence,
             ToSequence = ToSequence,
-            OperationId = OperationId?.ToString("D"),
+            OperationId = OperationId is null ? null : session.ResolveOperationId(OperationId).ToString("D"),
             // Record types are lowercase by rule, so -Type Checkpoint finds checkpoints.
             Types = Type?.Select(t => t.ToLowerInvariant()).ToArray(),
             Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime()) : null,

@@ -9,8 +9,12 @@ namespace AuditGuard.Cmdlets;
 [OutputType(typeof(GuardedOperation))]
 public sealed class GetOperationCommand : StoreCmdlet
 {
+    /// <summary>Whole ids, or unique runs of at least 4 of their first or last hex digits.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    public Guid[]? OperationId { get; set; }
+    [ArgumentCompleter(typeof(OperationIdCompleter))]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public string[]? OperationId { get; set; }
 
     [Parameter]
     public AuditOperationState[]? State { get; set; }
@@ -26,7 +30,9 @@ public sealed class GetOperationCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string? Target { get; set; }
 
+    /// <summary>The correlation id (a ticket, a run id), in any case.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(CorrelationIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? CorrelationId { get; set; }
 
@@ -42,21 +48,53 @@ public sealed class GetOperationCommand : StoreCmdlet
 
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
     public int? Last { get; set; }
 
     protected override void ProcessRecord() => Run(() =>
     {
+        if (First is not null && Last is not null)
+        {
+            throw OperationErrors.FilterConflict();
+        }
+
         var session = Session;
-        var pattern = Target is null ? null : WildcardPattern.Get(Target, WildcardOptions.IgnoreCase);
+
+        // Like Get-Item, a named operation that does not exist is an error for that id alone;
+        // one that exists but another filter left out is simply not shown.
+        // A pipeline object without an operation id names no particular operation.
+        var named = (OperationId ?? []).Where(text => !string.IsNullOrWhiteSpace(text)).ToList();
+        var ids = new List<Guid>();
+        foreach (var text in named)
+        {
+            try
+            {
+                ids.Add(session.ResolveOperationId(text));
+            }
+            catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotFound or ErrorIds.OperationIdInvalid or ErrorIds.OperationIdAmbiguous)
+            {
+                WriteError(ErrorRecords.From(e));
+            }
+        }
+
+        if (named.Count > 0 && ids.Count == 0)
+        {
+            return;
+        }
+
         var found = session.QueryOperations(new OperationQuery
         {
-            OperationIds = OperationId,
+            OperationIds = named.Count == 0 ? null : ids,
             States = State?.Select(s => Enum.Parse<OperationState>(s.ToString())).ToList(),
             Connector = Connector,
-            TargetMatches = pattern is null ? null : pattern.IsMatch,
+            TargetMatches = TargetMatcher(),
             CorrelationId = CorrelationId,
             Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime()) : null,
             Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime()) : null,
+            First = First,
             Last = Last,
         }, Orphaned);
         foreach (var view in found)
@@ -64,11 +102,33 @@ public sealed class GetOperationCommand : StoreCmdlet
             WriteObject(OutputObjects.Operation(view));
         }
 
-        // Like Get-Item, a named operation that does not exist is an error for that id alone;
-        // one that exists but another filter left out is simply not shown.
-        foreach (var missing in (OperationId ?? []).Where(id => found.All(v => v.OperationId != id) && !session.OperationExists(id)))
+        foreach (var missing in ids.Where(id => found.All(v => v.OperationId != id) && !session.OperationExists(id)))
         {
-            WriteError(ErrorRecords.From(OperationErrors.OperationNotFound(missing)));
+            WriteError(ErrorRecords.From(OperationErrors.OperationNotFound(missing.ToString("D"))));
         }
     });
+
+    // A target is matched as written and as a path from the current location, so ./web.conf finds
+    // the operations on /srv/app/web.conf, and a name that is no path (a DNS record) still matches.
+    private Func<string, bool>? TargetMatcher()
+    {
+        if (Target is null)
+        {
+            return null;
+        }
+
+        var written = WildcardPattern.Get(Target, WildcardOptions.IgnoreCase);
+        string? resolved;
+        try
+        {
+            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Target);
+        }
+        catch (Exception e) when (e is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSArgumentException or NotSupportedException or ItemNotFoundException)
+        {
+            resolved = null;
+        }
+
+        var asPath = resolved is null || resolved == Target ? null : WildcardPattern.Get(resolved, WildcardOptions.IgnoreCase);
+        return target => written.IsMatch(target) || (asPath?.IsMatch(target) ?? false);
+    }
 }

@@ -71,6 +71,13 @@ public sealed class GuardedOperation
 {
     public Guid OperationId { get; init; }
 
+    /// <summary>
+    /// The last 8 hex digits of the id, which the Id column shows: ids made within the same
+    /// minute share their first digits (they begin with the time), and these tell them apart.
+    /// -OperationId takes them back.
+    /// </summary>
+    public string ShortId => ShortIdOf(OperationId);
+
     public AuditOperationState State { get; init; }
 
     public string Connector { get; init; } = "";
@@ -144,4 +151,6 @@ public sealed class GuardedOperation
     public object[] Output { get; init; } = [];
 
     public override string ToString() => $"{OperationId} {State}";
+
+    public static string ShortIdOf(Guid operationId) => operationId.ToString("N")[^8..];
 }

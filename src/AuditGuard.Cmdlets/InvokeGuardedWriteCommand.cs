@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 
@@ -15,21 +16,21 @@ namespace AuditGuard.Cmdlets;
 [OutputType(typeof(GuardedOperation))]
 public sealed class InvokeGuardedWriteCommand : StoreCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The connector that knows the target: FileSystem, JsonFile or Script.")]
+    [Parameter(Mandatory = true, Position = 0, HelpMessage = "The connector that knows the target: FileSystem, JsonFile or Script.", ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ConnectorNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Connector { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 1, HelpMessage = "What to change: a path, path#/json/pointer, or a name.")]
+    [Parameter(Mandatory = true, Position = 1, HelpMessage = "What to change: a path, path#/json/pointer, or a name.", ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Target { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ConnectorActionCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Action { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public Hashtable? Parameters { get; set; }
 
     [Parameter]
@@ -38,19 +39,19 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
     [Parameter]
     public ScriptBlock? RollbackScript { get; set; }
 
-    [Parameter(Mandatory = true, HelpMessage = "Why the change is made: a ticket, an incident, a sentence.")]
+    [Parameter(Mandatory = true, HelpMessage = "Why the change is made: a ticket, an incident, a sentence.", ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Reason { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? CorrelationId { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public AuditRisk? Risk { get; set; }
 
     /// <summary>More -Parameters names to record only as keyed hashes, beside those the name rule finds.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[]? SecretParameter { get; set; }
 
@@ -75,6 +76,9 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             ActorIdentity.Current(ScriptHosting.ConnectedUser(this)),
             SecretParameter), host);
 
+        WriteVerbose(plan.IsRefused
+            ? $"Planned operation {plan.OperationId}: refused ({plan.Refusal!.ErrorId})."
+            : $"Planned operation {plan.OperationId}: {plan.Connector!.Capabilities.Name} {plan.Action} on '{plan.Target!.Canonical}', now {plan.Secrets.Scrub(plan.Before!.Summary)}; policy {plan.Policy.Effect}; preview {plan.Preview!.Fidelity}; rollback {plan.Contract!.Method}.");
         if (plan.IsRefused)
         {
             var refused = session.RecordRefusal(plan);
@@ -83,7 +87,8 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             return;
         }
 
-        if (!ShouldProcess(plan.Target!.Canonical, $"{plan.Connector!.Capabilities.Name} {plan.Action}: {plan.Preview!.Summary}"))
+        var change = ChangeText(plan);
+        if (!ShouldProcess(change, change + Environment.NewLine + "Make this change?", ConfirmCaption))
         {
             // -WhatIf records the dry run; a "No" at a -Confirm prompt leaves no trace, as with any cmdlet.
             if (IsWhatIf && session.IsReadOnly)
@@ -99,13 +104,78 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             return;
         }
 
+        if (!ConfirmedHighRisk(plan, change))
+        {
+            return;
+        }
+
+        WriteVerbose($"Recording the intent of operation {plan.OperationId}, then making the change.");
         var view = session.ExecuteOperation(plan, out var failure);
+        WriteVerbose($"Operation {view.OperationId} ended {view.State}; records {string.Join(", ", view.Records)}.");
         WriteObject(OutputObjects.Operation(view, scriptOutput));
         if (failure is not null)
         {
             WriteError(Failed(failure, view));
         }
     });
+
+    private const string ConfirmCaption = "Confirm guarded write";
+
+    // Longer diffs are cut here: the operation's Preview.Diff keeps all of it.
+    private const int MostDiffLines = 40;
+
+    /// <summary>What the change does, for -WhatIf and -Confirm: the diff, or that nothing changes.</summary>
+    private static string ChangeText(OperationPlan plan)
+    {
+        var preview = plan.Preview!;
+        var head = $"{plan.Connector!.Capabilities.Name} {plan.Action} on '{plan.Target!.Canonical}' (risk {plan.EffectiveRisk}): {plan.Secrets.Scrub(preview.Summary)}";
+        if (preview.PredictedAfter is { } predicted && predicted.Digest == plan.Before!.Digest)
+        {
+            return head + Environment.NewLine + "No change: the target already is as this would leave it.";
+        }
+
+        var lines = plan.Secrets.Scrub(preview.Diff ?? "")!.TrimEnd('\n').Split('\n');
+        if (preview.Fidelity != PreviewFidelity.Exact && preview.Diff is not { Length: > 0 })
+        {
+            return head;
+        }
+
+        if (!lines.Any(line => line.Length > 0 && line[0] is '+' or '-' && !line.StartsWith("+++", StringComparison.Ordinal) && !line.StartsWith("---", StringComparison.Ordinal)))
+        {
+            return head + Environment.NewLine + "No change to its content.";
+        }
+
+        var shown = lines.Length <= MostDiffLines ? lines
+            : [.. lines.Take(MostDiffLines), $"… {lines.Length - MostDiffLines} more lines: the operation's Preview.Diff has all of them."];
+        return head + Environment.NewLine + string.Join(Environment.NewLine, shown);
+    }
+
+    /// <summary>
+    /// A High or Critical effective risk confirms like a High-impact cmdlet: it asks unless
+    /// -Confirm:$false was given or $ConfirmPreference is None, and where no one can answer (a
+    /// non-interactive host) it stops instead of waiting.
+    /// </summary>
+    private bool ConfirmedHighRisk(OperationPlan plan, string change)
+    {
+        // With -Confirm given either way, ShouldProcess has already asked, or was told not to.
+        if (plan.EffectiveRisk < RiskLevel.High || MyInvocation.BoundParameters.ContainsKey("Confirm")
+            || GetVariableValue("ConfirmPreference") is ConfirmImpact.None)
+        {
+            return true;
+        }
+
+        var yesToAll = false;
+        var noToAll = false;
+        try
+        {
+            return ShouldContinue(change + Environment.NewLine + $"Its effective risk is {plan.EffectiveRisk}. Make this change?", ConfirmCaption, ref yesToAll, ref noToAll);
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
+        {
+            ThrowTerminatingError(ErrorRecords.From(OperationErrors.ConfirmationRequired(plan.Target!.Canonical, plan.EffectiveRisk.ToString())));
+            return false;
+        }
+    }
 
     private static ErrorRecord WithTarget(ErrorRecord record, OperationView view) =>
         new(record.Exception, record.FullyQualifiedErrorId, record.CategoryInfo.Category, OutputObjects.Operation(view));

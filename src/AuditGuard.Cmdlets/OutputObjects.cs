@@ -72,6 +72,14 @@ internal static class OutputObjects
         Output = output is null ? [] : output.Where(o => o is not null).Cast<object>().ToArray(),
     };
 
+    /// <summary>An operation Repair-Operation settled: shown with what it found, by the repair view.</summary>
+    public static System.Management.Automation.PSObject Repaired(OperationView view)
+    {
+        var shown = System.Management.Automation.PSObject.AsPSObject(Operation(view));
+        shown.TypeNames.Insert(0, typeof(GuardedOperation).FullName + "#Repaired");
+        return shown;
+    }
+
     // Recorded JSON as PowerShell reads it: names case-insensitive at the top, as parameter names are, and exact below.
     private static object? Plain(JsonNode? node, StringComparer comparer) => node switch
     {

@@ -13,8 +13,11 @@ namespace AuditGuard.Cmdlets;
 [OutputType(typeof(GuardedOperation))]
 public sealed class RepairOperationCommand : StoreCmdlet
 {
+    /// <summary>The operation: its whole id, or a unique run of at least 4 of its first or last hex digits.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public Guid OperationId { get; set; }
+    [ArgumentCompleter(typeof(OperationIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string OperationId { get; set; } = "";
 
     /// <summary>Settle an operation whose liveness this host cannot tell (another host ran it, or its lock is gone); the record says it was forced.</summary>
     [Parameter]
@@ -29,10 +32,12 @@ public sealed class RepairOperationCommand : StoreCmdlet
 
         try
         {
-            WriteObject(OutputObjects.Operation(Session.RepairOperation(OperationId, ActorIdentity.Current(ScriptHosting.ConnectedUser(this)), Force)));
+            var session = Session;
+            var repaired = session.RepairOperation(session.ResolveOperationId(OperationId), ActorIdentity.Current(ScriptHosting.ConnectedUser(this)), Force);
+            WriteObject(OutputObjects.Repaired(repaired));
         }
         catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotOrphaned or ErrorIds.OperationNotFound
-            or ErrorIds.OperationStillRunning or ErrorIds.OperationLivenessUnknown)
+            or ErrorIds.OperationStillRunning or ErrorIds.OperationLivenessUnknown or ErrorIds.OperationIdInvalid or ErrorIds.OperationIdAmbiguous)
         {
             // One bad id in a pipeline must not stop the others.
             WriteError(ErrorRecords.From(e));

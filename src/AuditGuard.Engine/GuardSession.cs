@@ -195,5 +195,8 @@ public sealed class GuardSession : IDisposable
 
     public bool OperationExists(Guid operationId) => _operations.Exists(operationId);
 
+    /// <summary>The operation a whole id, or a unique run of its first or last hex digits, names.</summary>
+    public Guid ResolveOperationId(string text) => _operations.ResolveId(text);
+
     public void Dispose() => _ledger.Dispose();
 }

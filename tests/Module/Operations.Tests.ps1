@@ -121,10 +121,10 @@ Describe 'Invoke-GuardedWrite with the FileSystem connector' {
     It 'takes the effective risk as the higher of -Risk and the action''s default' {
         $file = Join-Path $TestDrive 'risky.txt'
         Set-Content -Path $file -Value 'x'
-        (Invoke-GuardedWrite -Connector FileSystem -Target $file -Action Remove -Reason 'cleanup' -Risk Low).Risk | Should -Be 'High'
+        (Invoke-GuardedWrite -Connector FileSystem -Target $file -Action Remove -Reason 'cleanup' -Confirm:$false -Risk Low).Risk | Should -Be 'High'
         $file | Should -Not -Exist
         $other = Join-Path $TestDrive 'critical.txt'
-        (Invoke-GuardedWrite -Connector FileSystem -Target $other -Action NewItem -Parameters @{ ItemType = 'File' } -Reason 'new' -Risk Critical).Risk | Should -Be 'Critical'
+        (Invoke-GuardedWrite -Connector FileSystem -Target $other -Action NewItem -Parameters @{ ItemType = 'File' } -Reason 'new' -Confirm:$false -Risk Critical).Risk | Should -Be 'Critical'
     }
 
     It 'resolves a relative target against the current PowerShell location' {
@@ -386,7 +386,7 @@ Describe 'Crash recovery' {
         $marker = Join-Path $TestDrive 'script-started'
         Set-Content -Path $file -Value 'before crash' -NoNewline
         $script = "Import-Module '$(Get-AuditGuardModulePath)'; Connect-AuditStore -Path '$store'; " +
-            "Invoke-GuardedWrite -Connector FileSystem -Target '$file' -Action Invoke -Reason 'long change' -ScriptBlock { Set-Content '$file' 'half-way' -NoNewline; Set-Content '$marker' 'x'; Start-Sleep -Seconds 120 }"
+            "Invoke-GuardedWrite -Connector FileSystem -Target '$file' -Action Invoke -Reason 'long change' -Confirm:`$false -ScriptBlock { Set-Content '$file' 'half-way' -NoNewline; Set-Content '$marker' 'x'; Start-Sleep -Seconds 120 }"
         $child = Start-Process -FilePath (Get-PwshPath) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
         $deadline = [datetime]::UtcNow.AddSeconds(60)
         while ([datetime]::UtcNow -lt $deadline -and -not (Test-Path $marker)) { Start-Sleep -Milliseconds 100 }

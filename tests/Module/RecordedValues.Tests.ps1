@@ -16,7 +16,9 @@ BeforeAll {
 
     # Everything the store holds, bodies and blobs, as text: where a secret must not be.
     function Get-StoreText([string] $Store) {
-        (sqlite3 $Store "SELECT body FROM records; SELECT hex(content) FROM blobs;") -join "`n"
+        $text = sqlite3 $Store "SELECT body FROM records; SELECT hex(bytes) FROM blobs;"
+        if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not read $Store" }
+        $text -join "`n"
     }
 }
 

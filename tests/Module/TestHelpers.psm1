@@ -25,7 +25,8 @@ function Invoke-FreshPwsh {
         [string] $WorkingDirectory = (Get-Location).Path,
         [int] $TimeoutSeconds = 120
     )
-    $prologue = "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'`n"
+    # Plain text: errors reach the test's messages (and its XML report) without terminal escapes.
+    $prologue = "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$PSStyle.OutputRendering = 'PlainText'`n"
     if ($ImportModule) { $prologue += "Import-Module '$($script:ModulePath)'`n" }
     $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($prologue + $Script))
 

@@ -102,6 +102,10 @@ public static class ErrorIds
     public const string OperationRecordMalformed = nameof(OperationRecordMalformed);
     public const string OperationScriptNotRunnable = nameof(OperationScriptNotRunnable);
     public const string OperationParameterCyclic = nameof(OperationParameterCyclic);
+    public const string OperationIdInvalid = nameof(OperationIdInvalid);
+    public const string OperationFilterConflict = nameof(OperationFilterConflict);
+    public const string OperationConfirmationRequired = nameof(OperationConfirmationRequired);
+    public const string OperationIdAmbiguous = nameof(OperationIdAmbiguous);
     public const string OperationParameterTooDeep = nameof(OperationParameterTooDeep);
     public const string OperationParameterKeyDuplicate = nameof(OperationParameterKeyDuplicate);
     public const string OperationParameterKeyInvalid = nameof(OperationParameterKeyInvalid);

@@ -59,9 +59,25 @@ public static class OperationErrors
         ErrorIds.OperationRollbackNotSupported, ErrorKind.InvalidOperation,
         $"The {connector} connector cannot undo this operation: {reason}", connector);
 
-    public static AuditGuardException OperationNotFound(Guid operationId) => new(
+    public static AuditGuardException OperationNotFound(string id) => new(
         ErrorIds.OperationNotFound, ErrorKind.ObjectNotFound,
-        $"The store has no operation {operationId}. Get-Operation lists the operations it holds.", operationId);
+        $"The store has no operation whose id is, begins with or ends with '{id}'. Get-Operation lists the operations it holds.", id);
+
+    public static AuditGuardException ConfirmationRequired(string target, string risk) => new(
+        ErrorIds.OperationConfirmationRequired, ErrorKind.InvalidOperation,
+        $"The change to '{target}' has {risk} risk, so it must be confirmed, and this host cannot ask; nothing was recorded or changed. In a runbook that means to make it, pass -Confirm:$false.", target);
+
+    public static AuditGuardException FilterConflict() => new(
+        ErrorIds.OperationFilterConflict, ErrorKind.InvalidArgument,
+        "-First and -Last cannot be used together: use one, or pipe the operations to Select-Object.");
+
+    public static AuditGuardException OperationIdInvalid(string id) => new(
+        ErrorIds.OperationIdInvalid, ErrorKind.InvalidArgument,
+        $"'{id}' is not an operation id: give the whole id, or at least 4 of its hexadecimal digits from its start or its end (the Id column shows its last 8).", id);
+
+    public static AuditGuardException OperationIdAmbiguous(string id, IReadOnlyList<Guid> matches) => new(
+        ErrorIds.OperationIdAmbiguous, ErrorKind.InvalidArgument,
+        $"'{id}' fits {matches.Count} operations ({string.Join(", ", matches.Take(5))}{(matches.Count > 5 ? ", …" : "")}). Give more digits, or the whole id.", id);
 
     public static AuditGuardException NotOrphaned(Guid operationId, string state) => new(
         ErrorIds.OperationNotOrphaned, ErrorKind.InvalidOperation,

@@ -21,5 +21,9 @@ public sealed record OperationQuery
     /// <summary>Only operations still Executing (orphan candidates).</summary>
     public bool ExecutingOnly { get; init; }
 
+    /// <summary>The first this many of what the other filters keep, oldest first.</summary>
+    public int? First { get; init; }
+
+    /// <summary>The last this many of what the other filters keep.</summary>
     public int? Last { get; init; }
 }

@@ -188,9 +188,40 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         using var snapshot = ledger.OpenSnapshot();
         var ids = OperationsProjection.Find(snapshot, orphanedOnly ? query with { ExecutingOnly = true } : query);
 
-        // -Last counts what every other filter kept, so it is applied last.
-        var views = ids.Select(id => Load(snapshot, id)).OfType<OperationView>().Where(view => !orphanedOnly || view.IsOrphaned).ToList();
-        return query.Last is { } last && views.Count > last ? views[^last..] : views;
+        // -First and -Last count what every other filter kept, so they are applied last.
+        var views = ids.Select(id => Load(snapshot, id)).OfType<OperationView>().Where(view => !orphanedOnly || view.IsOrphaned);
+        var kept = (query.First is { } first ? views.Take(first) : views).ToList();
+        return query.Last is { } last && kept.Count > last ? kept[^last..] : kept;
+    }
+
+    /// <summary>
+    /// The operation <paramref name="text"/> names: its whole id, or at least four hex digits
+    /// that begin or end exactly one operation's id. Ids made within the same minute share their
+    /// first digits (they start with the time), so the last ones tell operations apart.
+    /// </summary>
+    public Guid ResolveId(string text)
+    {
+        if (Guid.TryParse(text, out var id))
+        {
+            return id;
+        }
+
+        var digits = text.Trim().Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+        if (digits.Length < 4 || digits.Length > 32 || !digits.All(char.IsAsciiHexDigit))
+        {
+            throw OperationErrors.OperationIdInvalid(text);
+        }
+
+        using var snapshot = ledger.OpenSnapshot();
+        var matches = OperationsProjection.Find(snapshot, new OperationQuery())
+            .Where(candidate => candidate.ToString("N") is var full && (full.StartsWith(digits, StringComparison.Ordinal) || full.EndsWith(digits, StringComparison.Ordinal)))
+            .ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw OperationErrors.OperationNotFound(text),
+            _ => throw OperationErrors.OperationIdAmbiguous(text, matches),
+        };
     }
 
     public bool Exists(Guid operationId)
@@ -203,7 +234,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     public OperationView Find(Guid operationId)
     {
         using var snapshot = ledger.OpenSnapshot();
-        return Load(snapshot, operationId) ?? throw OperationErrors.OperationNotFound(operationId);
+        return Load(snapshot, operationId) ?? throw OperationErrors.OperationNotFound(operationId.ToString("D"));
     }
 
     private OperationView? Load(IRecordSnapshot snapshot, Guid operationId)
@@ -341,6 +372,12 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         if (snapshot is null)
         {
             return null;
+        }
+
+        // A state that holds a secret value of the request is bound by its digest alone.
+        if (secrets.OccursIn(snapshot.Payload))
+        {
+            return new RecordedState(snapshot.Exists, snapshot.Digest, secrets.Scrub(snapshot.Summary)!, PayloadWithheld: true);
         }
 
         blobs.Add(snapshot.Payload);

@@ -171,7 +171,8 @@ public sealed class OperationsProjection : IProjection
 
         if (query.CorrelationId is { } correlation)
         {
-            conditions.Add(ProjectionCondition.Equal(CorrelationId, correlation));
+            // Ticket numbers are typed in any case: CHG-1 and chg-1 are one ticket.
+            conditions.Add(new(CorrelationId, ConditionKind.InIgnoreCase, [correlation]));
         }
 
         if (query.Since is { } since)

@@ -2,6 +2,9 @@ using System.Collections;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security;
+using System.Text;
+using System.Text.Json.Nodes;
+using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Operations.Parameters;
@@ -55,6 +58,21 @@ public sealed class RequestSecrets
         }
 
         return text;
+    }
+
+    /// <summary>Whether <paramref name="payload"/> holds one of the request's secret values, as UTF-8 text or as a JSON string writes it.</summary>
+    public bool OccursIn(ReadOnlySpan<byte> payload)
+    {
+        foreach (var secret in _values)
+        {
+            var quoted = JsonCanonicalizer.Canonicalize(JsonValue.Create(secret));
+            if (payload.IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0 || payload.IndexOf(quoted.AsSpan(1, quoted.Length - 2)) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Collect(string name, object? value, bool underSecret)

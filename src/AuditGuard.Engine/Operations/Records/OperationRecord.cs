@@ -103,7 +103,12 @@ public enum VerificationOutcome
 }
 
 /// <summary>A recorded state of a target, as an operation's records name it.</summary>
-public sealed record RecordedState(bool Exists, string Digest, string Summary);
+/// <summary>
+/// A recorded target state: its digest and summary, and its payload as one of the record's blobs,
+/// unless <see cref="PayloadWithheld"/>: a payload that held one of the request's secret values
+/// is not kept (the digest still binds the state).
+/// </summary>
+public sealed record RecordedState(bool Exists, string Digest, string Summary, bool PayloadWithheld = false);
 
 /// <summary>A recorded preview: its fidelity, what it said, the predicted after-state's digest where exact, and its diff as a blob (it can hold the target's content).</summary>
 public sealed record RecordedPreview(PreviewFidelity Fidelity, string Summary, string? PredictedDigest, string? DiffDigest);

@@ -234,8 +234,21 @@ public static class OperationRecordCodec
         ["connectedUser"] = actor.ConnectedUser,
     };
 
-    private static JsonObject? State(RecordedState? state) =>
-        state is null ? null : new JsonObject { ["exists"] = state.Exists, ["digest"] = state.Digest, ["summary"] = state.Summary };
+    private static JsonObject? State(RecordedState? state)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+
+        var written = new JsonObject { ["exists"] = state.Exists, ["digest"] = state.Digest, ["summary"] = state.Summary };
+        if (state.PayloadWithheld)
+        {
+            written["payloadWithheld"] = true;
+        }
+
+        return written;
+    }
 
     private static JsonObject? Error(RecordedError? error) =>
         error is null ? null : new JsonObject { ["errorId"] = error.ErrorId, ["type"] = error.Type, ["message"] = error.Message };
@@ -296,7 +309,8 @@ public static class OperationRecordCodec
         OptionalText(node, "connectedUser"));
 
     private static RecordedState? ReadState(JsonNode? node) =>
-        node is null ? null : new RecordedState((bool)Required(node, "exists"), Text(node, "digest"), Text(node, "summary"));
+        node is null ? null : new RecordedState((bool)Required(node, "exists"), Text(node, "digest"), Text(node, "summary"),
+            node["payloadWithheld"] is { } withheld && (bool)withheld);
 
     private static RecordedError? ReadError(JsonNode? node) =>
         node is null ? null : new RecordedError(OptionalText(node, "errorId"), OptionalText(node, "type"), Text(node, "message"));
