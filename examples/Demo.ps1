@@ -21,7 +21,7 @@ try {
     Write-Step "Connect-AuditStore -Path $storePath -PassThru   (creates the store)"
     Connect-AuditStore -Path $storePath -PassThru | Format-List | Out-Host
 
-    Write-Step 'Get-AuditStore   (the session''s current store)'
+    Write-Step 'Get-AuditStore   (the connected store)'
     Get-AuditStore | Format-List | Out-Host
 
     if (-not $IsWindows) {
