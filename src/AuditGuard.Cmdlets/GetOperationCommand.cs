@@ -85,6 +85,7 @@ public sealed class GetOperationCommand : StoreCmdlet
             return;
         }
 
+        var unreadable = new List<Guid>();
         var found = session.QueryOperations(new OperationQuery
         {
             OperationIds = named.Count == 0 ? null : ids,
@@ -96,7 +97,12 @@ public sealed class GetOperationCommand : StoreCmdlet
             Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime()) : null,
             First = First,
             Last = Last,
-        }, Orphaned);
+        }, Orphaned, unreadable);
+        if (unreadable.Count > 0)
+        {
+            WriteWarning($"{unreadable.Count} operation(s) in the store's index have records that cannot be read and are not shown ({string.Join(", ", unreadable.Take(5))}{(unreadable.Count > 5 ? ", …" : "")}). Run Test-AuditChain: it names what is wrong with them.");
+        }
+
         foreach (var view in found)
         {
             WriteObject(OutputObjects.Operation(view));

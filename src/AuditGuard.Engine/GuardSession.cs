@@ -189,7 +189,9 @@ public sealed class GuardSession : IDisposable
     /// <summary>Settles an orphan; <paramref name="force"/> settles one whose liveness this host cannot tell, and is recorded.</summary>
     public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy, bool force = false) => _operations.Repair(operationId, repairedBy, force);
 
-    public IReadOnlyList<OperationView> QueryOperations(OperationQuery query, bool orphanedOnly) => _operations.Query(query, orphanedOnly);
+    /// <summary>The operations <paramref name="query"/> selects; the ids of those whose records cannot be read are added to <paramref name="unreadable"/>.</summary>
+    public IReadOnlyList<OperationView> QueryOperations(OperationQuery query, bool orphanedOnly, ICollection<Guid>? unreadable = null) =>
+        _operations.Query(query, orphanedOnly, unreadable);
 
     public OperationView FindOperation(Guid operationId) => _operations.Find(operationId);
 

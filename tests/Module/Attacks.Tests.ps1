@@ -91,7 +91,8 @@ Describe 'A record re-signed by someone holding the key, with a repeated JSON ke
 Connect-AuditStore -Path '$($case.Store)'
 'quiet:' + (Test-AuditChain -Quiet)
 Test-AuditChain | ForEach-Object Verdicts | ForEach-Object { 'verdict:' + `$_.Kind + ':' + `$_.Sequence }
-'operations:' + @(Get-Operation).Count
+'operations:' + @(Get-Operation -WarningVariable unreadable -WarningAction SilentlyContinue).Count
+'warning:' + (`$unreadable -join ' ')
 "@
     }
 
@@ -100,6 +101,10 @@ Test-AuditChain | ForEach-Object Verdicts | ForEach-Object { 'verdict:' + `$_.Ki
         $result.Output | Should -Contain 'quiet:False'
         $result.Output | Should -Contain "verdict:BodyMalformed:$sequence"
         $result.Output | Should -Contain 'operations:0'
+    }
+
+    It 'is not left out of Get-Operation silently' {
+        $result.Output | Where-Object { $_ -like 'warning:*' } | Should -Match "1 operation\(s\) .* cannot be read .*$($case.OperationId).*Test-AuditChain"
     }
 }
 

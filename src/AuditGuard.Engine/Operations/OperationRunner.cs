@@ -182,16 +182,31 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         return Find(operationId);
     }
 
-    /// <summary>The operations <paramref name="query"/> selects, as their records tell them; optionally only orphans.</summary>
-    public IReadOnlyList<OperationView> Query(OperationQuery query, bool orphanedOnly)
+    /// <summary>
+    /// The operations <paramref name="query"/> selects, as their records tell them; optionally
+    /// only orphans. One the index names but whose records cannot be read (a malformed intent)
+    /// is never dropped silently: its id goes to <paramref name="unreadable"/>.
+    /// </summary>
+    public IReadOnlyList<OperationView> Query(OperationQuery query, bool orphanedOnly, ICollection<Guid>? unreadable = null)
     {
         using var snapshot = ledger.OpenSnapshot();
         var ids = OperationsProjection.Find(snapshot, orphanedOnly ? query with { ExecutingOnly = true } : query);
 
         // -First and -Last count what every other filter kept, so they are applied last.
-        var views = ids.Select(id => Load(snapshot, id)).OfType<OperationView>().Where(view => !orphanedOnly || view.IsOrphaned);
+        var views = ids.Select(LoadOrNote).OfType<OperationView>().Where(view => !orphanedOnly || view.IsOrphaned);
         var kept = (query.First is { } first ? views.Take(first) : views).ToList();
         return query.Last is { } last && kept.Count > last ? kept[^last..] : kept;
+
+        OperationView? LoadOrNote(Guid id)
+        {
+            var view = Load(snapshot, id);
+            if (view is null)
+            {
+                unreadable?.Add(id);
+            }
+
+            return view;
+        }
     }
 
     /// <summary>
