@@ -42,6 +42,7 @@ public abstract class AuditGuardCmdlet : PSCmdlet
         var summary = session.Describe();
         var store = summary.Store;
         return new AuditStoreInfo(store.Location, store.StoreId, store.SchemaVersion, store.RecordCount, store.HeadSequence, store.HeadHash,
-            summary.Signer, summary.SignerFingerprint, summary.ReadOnlyReason, new Hashtable(summary.Settings.ToDictionary(s => s.Key, s => s.Value), StringComparer.OrdinalIgnoreCase));
+            summary.Signer, summary.SignerFingerprint, summary.ReadOnlyReason, new Hashtable(summary.Settings.ToDictionary(s => s.Key, s => s.Value), StringComparer.OrdinalIgnoreCase),
+            session.Group);
     }
 }

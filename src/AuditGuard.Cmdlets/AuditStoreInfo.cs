@@ -7,7 +7,7 @@ namespace AuditGuard.Cmdlets;
 public sealed class AuditStoreInfo
 {
     internal AuditStoreInfo(string path, Guid storeId, int schemaVersion, long recordCount, long? headSequence, string? headHash,
-        X509Certificate2? signerCertificate, string? signerFingerprint, string? readOnlyReason, Hashtable settings)
+        X509Certificate2? signerCertificate, string? signerFingerprint, string? readOnlyReason, Hashtable settings, string? group)
     {
         Path = path;
         StoreId = storeId;
@@ -19,6 +19,7 @@ public sealed class AuditStoreInfo
         SignerFingerprint = signerFingerprint;
         ReadOnlyReason = readOnlyReason;
         Settings = settings;
+        Group = group;
     }
 
     /// <summary>The full path of the store's database file.</summary>
@@ -48,6 +49,13 @@ public sealed class AuditStoreInfo
     public bool IsReadOnly => ReadOnlyReason is not null;
 
     public string? ReadOnlyReason { get; }
+
+    /// <summary>
+    /// The Unix group the store is shared with: every member can write it and sign with its own
+    /// key, so its records tell the group's members apart only by the actor they name. Null for a
+    /// store only its owner can use.
+    /// </summary>
+    public string? Group { get; }
 
     /// <summary>The store settings in force, by name.</summary>
     public Hashtable Settings { get; }

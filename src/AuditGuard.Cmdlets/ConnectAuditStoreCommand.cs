@@ -37,6 +37,11 @@ public sealed class ConnectAuditStoreCommand : AuditGuardCmdlet
     [AllowEmptyString]
     public string? SigningCertificateThumbprint { get; set; }
 
+    /// <summary>The Unix group a new store is shared with; for an existing store, the group it must be shared with.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Group { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -82,7 +87,7 @@ public sealed class ConnectAuditStoreCommand : AuditGuardCmdlet
         }
 
         var key = SigningKeys.Resolve(this, SigningCertificate, SigningCertificatePath, SigningCertificatePassword, SigningCertificateThumbprint);
-        var session = StoreSession.Open(fullPath, isPerUserDefault, key);
+        var session = StoreSession.Open(fullPath, isPerUserDefault, key, Group);
         StoreSession.Connected(session);
         var info = Describe(session);
         WriteVerbose($"Connected to the store '{info.Path}' ({info.StoreId}); every runspace of this process records there.");

@@ -1,3 +1,5 @@
+using AuditGuard.Engine.Operations;
+
 namespace AuditGuard.Cmdlets;
 
 /// <summary>The lifecycle states of a guarded operation.</summary>
@@ -76,7 +78,7 @@ public sealed class GuardedOperation
     /// minute share their first digits (they begin with the time), and these tell them apart.
     /// -OperationId takes them back.
     /// </summary>
-    public string ShortId => ShortIdOf(OperationId);
+    public string ShortId => OperationView.ShortIdOf(OperationId);
 
     public AuditOperationState State { get; init; }
 
@@ -151,6 +153,4 @@ public sealed class GuardedOperation
     public object[] Output { get; init; } = [];
 
     public override string ToString() => $"{OperationId} {State}";
-
-    public static string ShortIdOf(Guid operationId) => operationId.ToString("N")[^8..];
 }

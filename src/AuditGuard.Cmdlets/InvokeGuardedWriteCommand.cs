@@ -164,14 +164,19 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             return true;
         }
 
-        var yesToAll = false;
-        var noToAll = false;
+        // No is the default: an empty answer (a piped newline, an unattended console) makes no change.
+        var choices = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>
+        {
+            new("&Yes", "Make this change."),
+            new("&No", "Make no change and record nothing."),
+        };
         try
         {
-            return ShouldContinue(change + Environment.NewLine + $"Its effective risk is {plan.EffectiveRisk}. Make this change?", ConfirmCaption, ref yesToAll, ref noToAll);
+            return Host.UI.PromptForChoice(ConfirmCaption, change + Environment.NewLine + $"Its effective risk is {plan.EffectiveRisk}. Make this change?", choices, 1) == 0;
         }
-        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
+        catch (Exception e) when (!ErrorRecords.IsFlowControl(e))
         {
+            // A host that cannot ask fails in its own way (non-interactive, no console, no input): never a yes.
             ThrowTerminatingError(ErrorRecords.From(OperationErrors.ConfirmationRequired(plan.Target!.Canonical, plan.EffectiveRisk.ToString())));
             return false;
         }

@@ -124,12 +124,14 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
         return PSObject.AsPSObject(info).Properties["ConnectedUser"]?.Value as string ?? info.UserInfo?.Identity?.Name;
     }
 
-    // One level of PowerShell wrapping, for the converter. A [pscustomobject] is its note
-    // properties only: script properties would run the caller's code, in a dry run too.
+    // One level of PowerShell wrapping, for the converter. A [pscustomobject] is its properties,
+    // but only a note property is read: a script or code property would run the caller's code,
+    // in a dry run too, so it is recorded by its kind alone.
     private static object? Unwrap(object value) => value switch
     {
-        PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(
-            custom.Properties.Match("*", PSMemberTypes.NoteProperty).Select(p => KeyValuePair.Create<string, object?>(p.Name, p.Value)).ToList()),
+        PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(custom.Properties
+            .Select(p => KeyValuePair.Create<string, object?>(p.Name, p is PSNoteProperty ? p.Value : new OpaqueValue(p.MemberType.ToString(), p)))
+            .ToList()),
         PSObject wrapped => wrapped.BaseObject,
         PSCredential credential => new SecretValue(credential.UserName, credential.Password),
         _ => value,

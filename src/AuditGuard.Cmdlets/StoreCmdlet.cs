@@ -10,7 +10,8 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
 {
-    private GuardSession? _named;
+    // A store this command opened for itself, closed when it ends; never the connected one.
+    private GuardSession? _opened;
 
     /// <summary>The store to use for this command instead of the connected one: its path, or a store object.</summary>
     [Parameter]
@@ -19,7 +20,7 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     public string? Store { get; set; }
 
     /// <summary>The store this command works on.</summary>
-    private protected GuardSession Session => Store is null ? StoreSession.GetOrConnectDefault(this) : _named ??= OpenNamed(Store);
+    private protected GuardSession Session => Store is null ? StoreSession.GetOrConnectDefault(this) : OpenNamed(Store);
 
     /// <summary>ShouldProcess against the store this command works on, decided before the store is opened.</summary>
     private protected bool ShouldProcessStore(string action) => ShouldProcess(StorePath, action);
@@ -29,12 +30,17 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
 
     public void Dispose()
     {
-        _named?.Dispose();
+        _opened?.Dispose();
         GC.SuppressFinalize(this);
     }
 
     private GuardSession OpenNamed(string store)
     {
+        if (_opened is not null)
+        {
+            return _opened;
+        }
+
         var path = FileSystemPaths.Resolve(SessionState, store);
         if (StoreSession.Peek() is { } connected && string.Equals(connected.Location, path, StringComparison.Ordinal))
         {
@@ -46,7 +52,7 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
             throw StoreErrors.NotFound(path);
         }
 
-        var session = StoreSession.Open(path, isPerUserDefault: false, signingKey: null);
+        var session = _opened = StoreSession.Open(path, isPerUserDefault: false, signingKey: null);
         if (session.IsReadOnly)
         {
             WriteWarning($"The store '{session.Location}' is open read-only: {session.Describe().ReadOnlyReason}");

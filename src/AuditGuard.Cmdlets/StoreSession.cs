@@ -21,6 +21,9 @@ internal static class StoreSession
     // Why no store is connected, once one was asked for; null while nothing ever was.
     private static string? _notConnected;
 
+    // The connected store is the default one, used because nothing was connected.
+    private static bool _currentIsDefault;
+
     /// <summary>The connected session; the default store when nothing was ever connected.</summary>
     public static GuardSession GetOrConnectDefault(PSCmdlet cmdlet)
     {
@@ -39,6 +42,7 @@ internal static class StoreSession
             var path = FileSystemPaths.Resolve(cmdlet.SessionState, StoreLocation.ResolveDefault(out var isPerUserDefault));
             cmdlet.WriteVerbose($"No store was connected in this session: using the default store '{path}'.");
             _current = Open(path, isPerUserDefault, signingKey: null);
+            _currentIsDefault = true;
             if (_current.IsReadOnly)
             {
                 cmdlet.WriteWarning($"The store '{_current.Location}' is open read-only: {_current.Describe().ReadOnlyReason}");
@@ -70,11 +74,12 @@ internal static class StoreSession
         }
     }
 
-    public static GuardSession Open(string fullPath, bool isPerUserDefault, SigningKey? signingKey) =>
+    public static GuardSession Open(string fullPath, bool isPerUserDefault, SigningKey? signingKey, string? group = null) =>
         GuardSession.OpenFile(fullPath, new GuardSessionOptions
         {
             CreateFolder = isPerUserDefault,
             SigningKey = signingKey,
+            Group = group,
             Generator = "AuditGuard " + typeof(StoreSession).Assembly.GetName().Version?.ToString(3),
         });
 
@@ -89,6 +94,7 @@ internal static class StoreSession
             }
 
             _current = session;
+            _currentIsDefault = false;
             _notConnected = null;
         }
     }
@@ -120,14 +126,23 @@ internal static class StoreSession
         }
     }
 
-    /// <summary>The module is removed: everything is closed, and a new import starts as if nothing was ever connected.</summary>
+    /// <summary>
+    /// The module is removed (or imported again with -Force) or the process ends: the connected
+    /// store is closed. Other runspaces may still be recording, so a store that was connected is
+    /// not replaced by the default one: commands fail with AuditStoreNotConnected until the next
+    /// connect. Only a process that never connected keeps using the default store.
+    /// </summary>
     public static void CloseAll()
     {
         lock (Gate)
         {
+            if (_current is not null && !_currentIsDefault)
+            {
+                _notConnected = $"the AuditGuard module was removed or imported again, which closed the store '{_current.Location}'.";
+            }
+
             _current?.Dispose();
             _current = null;
-            _notConnected = null;
         }
     }
 }

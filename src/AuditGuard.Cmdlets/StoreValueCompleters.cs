@@ -20,23 +20,29 @@ public sealed class OperationIdCompleter : IArgumentCompleter
     {
         var typed = wordToComplete.Trim('\'', '"').Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
         return StoreValueCompleters.Recent().Where(view => view.OperationId.ToString("N") is var full
-                && (full.StartsWith(typed, StringComparison.Ordinal) || full[^8..].StartsWith(typed, StringComparison.Ordinal)))
+                && (full.StartsWith(typed, StringComparison.Ordinal) || OperationView.ShortIdOf(view.OperationId).StartsWith(typed, StringComparison.Ordinal)))
             .Take(StoreValueCompleters.MostOffered)
-            .Select(view => new CompletionResult(view.OperationId.ToString("D"), $"{GuardedOperation.ShortIdOf(view.OperationId)} {view.State} {view.Target}",
+            .Select(view => new CompletionResult(view.OperationId.ToString("D"), $"{OperationView.ShortIdOf(view.OperationId)} {view.State} {view.Target}",
                 CompletionResultType.ParameterValue, $"{view.State} {view.Connector} {view.Action} {view.Target}: {view.Reason}"));
     }
 }
 
-/// <summary>Completes correlation ids recorded in the connected store, newest first.</summary>
-public sealed class CorrelationIdCompleter : IArgumentCompleter
+/// <summary>
+/// Completes correlation ids recorded in the connected store, newest first. Anything but a plain
+/// token is single-quoted: a recorded id is data, and must never complete into code.
+/// </summary>
+public sealed partial class CorrelationIdCompleter : IArgumentCompleter
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial System.Text.RegularExpressions.Regex PlainToken();
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var pattern = WildcardPattern.Get(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
         return StoreValueCompleters.Recent().Select(view => view.CorrelationId).OfType<string>()
             .Distinct(StringComparer.OrdinalIgnoreCase).Where(pattern.IsMatch).Take(StoreValueCompleters.MostOffered)
-            .Select(id => new CompletionResult(CodeGeneration.EscapeSingleQuotedStringContent(id) is var quoted && quoted == id && !id.Contains(' ') ? id : $"'{quoted}'",
+            .Select(id => new CompletionResult(PlainToken().IsMatch(id) ? id : $"'{CodeGeneration.EscapeSingleQuotedStringContent(id)}'",
                 id, CompletionResultType.ParameterValue, id));
     }
 }

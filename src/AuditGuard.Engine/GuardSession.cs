@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
@@ -40,6 +41,12 @@ public sealed record GuardSessionOptions
 
     /// <summary>The policy that decides each write; every write is allowed when null.</summary>
     public IPolicyEvaluator? Policy { get; init; }
+
+    /// <summary>
+    /// For a store in a file: the Unix group to share a new store with (its members write it and
+    /// use its keys); for an existing store, the group it must already be shared with.
+    /// </summary>
+    public string? Group { get; init; }
 }
 
 /// <summary>
@@ -52,9 +59,10 @@ public sealed class GuardSession : IDisposable
     private readonly AuditLedger _ledger;
     private readonly OperationRunner _operations;
 
-    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock)
+    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock, string? group)
     {
         _ledger = ledger;
+        Group = group;
         Connectors = connectors;
         Policy = policy;
         Clock = clock;
@@ -68,6 +76,9 @@ public sealed class GuardSession : IDisposable
 
     public bool IsReadOnly => _ledger.IsReadOnly;
 
+    /// <summary>The Unix group the store and its own keys are shared with, or null when they are its owner's alone.</summary>
+    public string? Group { get; }
+
     public ConnectorRegistry Connectors { get; }
 
     public IPolicyEvaluator Policy { get; }
@@ -80,11 +91,13 @@ public sealed class GuardSession : IDisposable
         SqliteRecordStore store;
         try
         {
+            var group = options.Group is null ? null : ResolveGroup(options.Group);
             ThrowIfKeyFilesPrecede(path);
             store = SqliteRecordStore.Open(path, new SqliteStoreOptions
             {
                 CreateFolder = options.CreateFolder,
                 BusyTimeout = options.BusyTimeout,
+                Group = group,
                 Clock = options.Clock,
             });
         }
@@ -94,7 +107,19 @@ public sealed class GuardSession : IDisposable
             throw;
         }
 
-        return Open(store, LocalKeyFiles.Beside(store.Location), options with { RunningFolder = options.RunningFolder ?? store.Location + ".running" });
+        return Open(store, LocalKeyFiles.Beside(store.Location) with { Group = store.SharedGroup },
+            options with { RunningFolder = options.RunningFolder ?? store.Location + ".running" });
+    }
+
+    private static UnixGroup ResolveGroup(string name)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw StoreErrors.GroupUnsupported(name, "Windows governs sharing with ACLs");
+        }
+
+        var group = UnixGroup.Find(name) ?? throw StoreErrors.GroupUnknown(name);
+        return group.IncludesCurrentProcess() ? group : throw StoreErrors.GroupNotJoined(name);
     }
 
     /// <summary>Composes a session over an open store (which it owns from here on), its own keys kept in <paramref name="keyFiles"/>.</summary>
@@ -108,9 +133,22 @@ public sealed class GuardSession : IDisposable
             Projections = [new OperationsProjection()],
             Clock = options.Clock,
         });
-        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(),
-            options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
-                ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running")), options.Clock);
+        var liveness = options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
+            ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running"), keyFiles.Group);
+        if (keyFiles.Group is not null && liveness is FileLockLivenessProbe locks)
+        {
+            // Made by the store's creator, before members racing to make it could take it from each other;
+            // a failure here is reported by the first write, which needs the folder.
+            try
+            {
+                locks.EnsureFolder();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(), liveness, options.Clock, keyFiles.Group?.Name);
     }
 
     /// <summary>

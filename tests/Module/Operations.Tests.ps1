@@ -481,30 +481,22 @@ Describe 'Crash recovery' {
 Describe 'A failure AuditGuard did not raise itself' {
     BeforeAll {
         $script:store = New-Store 'unexpected.db'
-        Add-Type -TypeDefinition @'
-public sealed class RefusesToEnumerate : System.Collections.ICollection
-{
-    public int Count => 1;
-    public bool IsSynchronized => false;
-    public object SyncRoot => this;
-    public void CopyTo(System.Array array, int index) => throw new System.InvalidOperationException("this value refuses to be copied");
-    public System.Collections.IEnumerator GetEnumerator() => throw new System.InvalidOperationException("this value refuses to be enumerated");
-}
-'@
     }
 
     It 'is reported as AuditGuardInternalError with the original exception inside, and nothing runs' {
         $ran = Join-Path $TestDrive 'ran.txt'
         $before = (Get-AuditStore).RecordCount
-        $value = [RefusesToEnumerate]::new()
+        # A secret whose memory was already released: reading it to key its HMAC fails in a way nothing anticipates.
+        $released = ConvertTo-SecureString 'released' -AsPlainText -Force
+        $released.Dispose()
 
-        $block = [scriptblock]::Create("param(`$Value) Set-Content -Path '$ran' -Value 'ran'")
+        $block = [scriptblock]::Create("param(`$Password) Set-Content -Path '$ran' -Value 'ran'")
 
-        $failure = { Invoke-GuardedWrite -Connector Script -Target 'app' -ScriptBlock $block -Parameters @{ Value = $value } -Reason 'hostile value' } |
+        $failure = { Invoke-GuardedWrite -Connector Script -Target 'app' -ScriptBlock $block -Parameters @{ Password = $released } -Reason 'released secret' } |
             Should -Throw -PassThru -ErrorId 'AuditGuardInternalError,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
 
         $failure.Exception.Message | Should -Match 'failed unexpectedly'
-        $failure.Exception.InnerException.Message | Should -Match 'refuses to be enumerated'
+        $failure.Exception.InnerException | Should -BeOfType [System.ObjectDisposedException]
         $failure.CategoryInfo.Category | Should -Be 'NotSpecified'
         Test-Path $ran | Should -BeFalse
         (Get-AuditStore).RecordCount | Should -Be $before

@@ -65,6 +65,35 @@ Test-Path ./tostring-ran.txt
 '@
         $case.Output | Where-Object { $_ -notlike 'What if:*' } | Should -Be @('{"object":"Noisy"}', 'False')
     }
+
+    It 'never enumerates a collection of the caller''s, bare or inside a framework wrapper, and refuses one as -Parameters itself' {
+        $case = Invoke-InStore @'
+Add-Type -TypeDefinition @"
+public sealed class NoisyList : System.Collections.Generic.List<object>
+{
+    public new System.Collections.Generic.IEnumerator<object> GetEnumerator() { System.IO.File.WriteAllText("enumerated.txt", "ran"); return base.GetEnumerator(); }
+}
+public sealed class NoisyItems : System.Collections.ObjectModel.Collection<object>, System.Collections.Generic.IList<object>
+{
+    System.Collections.Generic.IEnumerator<object> System.Collections.Generic.IEnumerable<object>.GetEnumerator() { System.IO.File.WriteAllText("enumerated.txt", "ran"); return base.GetEnumerator(); }
+}
+public sealed class NoisyTable : System.Collections.Hashtable
+{
+    public override System.Collections.IDictionaryEnumerator GetEnumerator() { System.IO.File.WriteAllText("enumerated.txt", "ran"); return base.GetEnumerator(); }
+}
+"@
+$items = [NoisyItems]::new(); $items.Add('secret-ish')
+$wrapped = [System.Collections.ObjectModel.ReadOnlyCollection[object]]::new([System.Collections.Generic.IList[object]] $items)
+$dryRun = Invoke-GuardedWrite -Connector Script -Target t -ScriptBlock { param($Items, $Wrapped) } -Parameters @{ Items = $items; Wrapped = $wrapped } -Reason r -WhatIf 6>$null
+($dryRun.Parameters | ConvertTo-Json -Compress)
+$table = [NoisyTable]::new(); $table['Value'] = 1
+try { Invoke-GuardedWrite -Connector Script -Target t -ScriptBlock { param($Value) } -Parameters $table -Reason r -WhatIf 6>$null } catch { $_.FullyQualifiedErrorId }
+Test-Path ./enumerated.txt
+'@
+        $output = @($case.Output | Where-Object { $_ -notlike 'What if:*' })
+        $output[0] | Should -BeLike '{"Items":{"object":"NoisyItems"},"Wrapped":{"object":"System.Collections.ObjectModel.ReadOnlyCollection``1`[`[System.Object,*"}}'
+        $output[1..2] | Should -Be @('OperationParametersNotPlain,AuditGuard.Cmdlets.InvokeGuardedWriteCommand', 'False')
+    }
 }
 
 Describe 'Values recorded exactly' {
@@ -116,16 +145,38 @@ $refused = Invoke-GuardedWrite -Connector Script -Target t -ScriptBlock { param(
 $json = Invoke-GuardedWrite -Connector JsonFile -Target './app.json#/db/password' -Action Set -Parameters @{ Value = 'file-Secret-10' } -SecretParameter Value -Reason r
 'json:' + $json.State
 'diff:' + ($json.Preview.Diff -match 'file-Secret-10')
+$file = Invoke-GuardedWrite -Connector FileSystem -Target ./f1.txt -Action NewItem -Parameters @{ ItemType = 'File'; Value = 'base64-Secret-11' } -SecretParameter Value -Reason r
+'file:' + $file.State + ':' + ((Get-AuditRecord -Sequence $file.Records[-1]).Body -match '"payloadWithheld":true')
+Invoke-GuardedWrite -Connector Script -Target 'deploy-target-Secret-12' -ScriptBlock { param($Password) } -Parameters @{ Password = 'target-Secret-12' } -Reason r | Out-Null
+Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { param($AdminPw) 'script-Secret-13' | Out-Null } -Parameters @{ AdminPw = 'script-Secret-13' } -Reason r | Out-Null
+Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { param($Password, $Map) } -Parameters @{ Password = 'key-Secret-14'; Map = @{ 'key-Secret-14' = 'x' } } -Reason r | Out-Null
+Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { param($Token) throw "upper $($Token.ToUpper())" } -Parameters @{ Token = 'case-secret-15' } -Reason r -ErrorAction SilentlyContinue | Out-Null
+'recorded'
 '@
+        $case.Output | Should -Contain 'recorded' -Because 'every request above must have run'
         $script:text = Get-StoreText $case.Store
     }
 
     It 'never reach the store in clear: <_>' -ForEach @(
         'cred-Secret-1', 'conn-Secret-2', 'auth-Secret-3', '4711-pin', 'cyrillic-Secret-4', 'list-Secret-5', 'tok-Secret-6',
-        'echo-Secret-7', 'cookie-Secret-9', 'file-Secret-10') {
+        'echo-Secret-7', 'cookie-Secret-9', 'file-Secret-10', 'base64-Secret-11', 'target-Secret-12', 'script-Secret-13', 'key-Secret-14',
+        'CASE-SECRET-15') {
         $text | Should -Not -Match ([regex]::Escape($_))
-        $hex = -join ([Text.Encoding]::UTF8.GetBytes($_) | ForEach-Object { $_.ToString('X2') })
-        $text | Should -Not -Match $hex
+        $bytes = [Text.Encoding]::UTF8.GetBytes($_)
+        $text | Should -Not -Match (-join ($bytes | ForEach-Object { $_.ToString('X2') }))
+        # Content kept as base64 (a file's snapshot), at each of the three alignments base64 has.
+        $blobText = -join ((sqlite3 $case.Store 'SELECT hex(bytes) FROM blobs;') | ForEach-Object { $hex = $_; [Text.Encoding]::UTF8.GetString([Convert]::FromHexString($hex)) })
+        foreach ($offset in 0..2) {
+            $encoded = [Convert]::ToBase64String([byte[]]@(,0 * $offset) + $bytes)
+            # Only the characters made of the secret's bits alone.
+            $start = [math]::Ceiling($offset * 4 / 3)
+            $length = [math]::Min(12, [math]::Floor(8 * ($offset + $bytes.Length) / 6) - $start)
+            $blobText | Should -Not -Match ([regex]::Escape($encoded.Substring($start, $length)))
+        }
+    }
+
+    It 'keep no snapshot of a target the request writes a secret into' {
+        $case.Output | Should -Contain 'file:Closed:True'
     }
 
     It 'of a refused request are hashed like any other' {

@@ -85,6 +85,19 @@ Describe 'The default store' {
     }
 }
 
+Describe 'Removing the module, or importing it again' {
+    It 'closes the connected store and never falls back to the default one' {
+        $case = New-Case 'reimport'
+        $result = Invoke-Case $case @"
+Connect-AuditStore -Path '$($case.Store)'
+Import-Module (Get-Module AuditGuard).Path -Force
+try { Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { } -Reason 'after re-import' | Out-Null; 'write:done' } catch { 'write:' + `$_.FullyQualifiedErrorId }
+"@
+        $result.Output | Should -Be 'write:AuditStoreNotConnected,AuditGuard.Cmdlets.InvokeGuardedWriteCommand'
+        $case.Default | Should -Not -Exist
+    }
+}
+
 Describe 'A -WhatIf rehearsal' {
     It 'creates no store and connects none when the store is missing' {
         $case = New-Case 'whatif-missing'
@@ -204,6 +217,16 @@ try { Get-Operation -Store ./missing.db | Out-Null } catch { 'missing:' + `$_.Fu
         $result.Output | Should -Contain "still:$($case.Store)"
     }
 
+    It 'naming the connected store leaves it connected and open' {
+        $again = Invoke-Case $case @"
+Connect-AuditStore -Path '$($case.Store)'
+Get-AuditRecord -Store '$($case.Store)' | Out-Null
+Get-AuditStore -Store (Get-AuditStore) | Out-Null
+(Invoke-GuardedWrite -Connector Script -Target 'still' -ScriptBlock { } -Reason 'still open').State
+"@
+        $again.Output | Should -Be 'Closed'
+    }
+
     It 'never creates a store' {
         $result.Output | Should -Contain 'missing:AuditStoreNotFound,AuditGuard.Cmdlets.GetOperationCommand'
         Join-Path $case.Folder 'missing.db' | Should -Not -Exist
@@ -271,6 +294,30 @@ Copy-Item '$($case.Store)', '$($case.Store)-wal' -Destination '$staging'
             $result.Output | Should -Be 'AuditStoreLogUnreadable,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
         }
         finally { Remove-ReadOnlyFolder $media }
+    }
+}
+
+Describe 'A store read as an unchanging file that another process then writes' {
+    It 'is refused instead of read short of its new records' -Skip:(-not (Test-IsRoot)) {
+        $case = New-Case 'immutable-changed'
+        $null = Invoke-Case $case "Connect-AuditStore -Path '$($case.Store)'; New-AuditCheckpoint | Out-Null"
+        $view = (New-Item -ItemType Directory -Path (Join-Path $case.Folder 'view')).FullName
+        mount --bind $case.Folder $view
+        mount -o remount,ro,bind $view
+        try {
+            $result = Invoke-Case $case @"
+Connect-AuditStore -Path '$view/chosen.db' -WarningAction SilentlyContinue
+'before:' + (Test-AuditChain).RecordsChecked
+& '$(Get-PwshPath)' -NoProfile -NonInteractive -Command "Import-Module '$(Get-AuditGuardModulePath)'; Connect-AuditStore -Path '$($case.Store)'; New-AuditCheckpoint | Out-Null"
+try { Test-AuditChain | Out-Null; 'after:verified' } catch { 'after:' + `$_.FullyQualifiedErrorId }
+try { Backup-AuditStore -Destination '$($case.Folder)/copy.db' | Out-Null; 'backup:done' } catch { 'backup:' + `$_.FullyQualifiedErrorId }
+"@
+            $result.Output | Should -Contain 'before:2'
+            $result.Output | Should -Contain 'after:AuditStoreChanged,AuditGuard.Cmdlets.TestAuditChainCommand'
+            $result.Output | Should -Contain 'backup:AuditStoreChanged,AuditGuard.Cmdlets.BackupAuditStoreCommand'
+            Join-Path $case.Folder 'copy.db' | Should -Not -Exist
+        }
+        finally { umount $view }
     }
 }
 

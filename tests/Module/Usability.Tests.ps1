@@ -52,6 +52,17 @@ $completed = (TabExpansion2 -inputScript "Get-Operation -OperationId $($second.S
     }
 }
 
+Describe 'Completing a correlation id' {
+    It 'quotes anything but a plain token, so a recorded id never completes into code' {
+        $case = Invoke-InStore @'
+Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { } -Reason 'r' -CorrelationId 'CHG-1;New-Item ./planted' | Out-Null
+Invoke-GuardedWrite -Connector Script -Target 'x' -ScriptBlock { } -Reason 'r' -CorrelationId 'CHG-2' | Out-Null
+(TabExpansion2 -inputScript 'Get-Operation -CorrelationId CHG' -cursorColumn 32).CompletionMatches.CompletionText | Sort-Object
+'@
+        $case.Output | Should -Be @("'CHG-1;New-Item ./planted'", 'CHG-2')
+    }
+}
+
 Describe 'Filters as people type them' {
     It 'matches a correlation id in any case, a relative target, and takes -First' {
         $case = Invoke-InStore @'

@@ -30,10 +30,12 @@ public static class ErrorIds
     public const string AuditStoreNotConnected = nameof(AuditStoreNotConnected);
     public const string AuditStoreReadOnly = nameof(AuditStoreReadOnly);
     public const string AuditStoreCopyFailed = nameof(AuditStoreCopyFailed);
+    public const string AuditStoreChanged = nameof(AuditStoreChanged);
     public const string AuditStoreLogUnreadable = nameof(AuditStoreLogUnreadable);
     public const string AuditStoreNotFound = nameof(AuditStoreNotFound);
     public const string AuditStoreAdoptionRefused = nameof(AuditStoreAdoptionRefused);
     public const string AuditStoreFolderUnsafe = nameof(AuditStoreFolderUnsafe);
+    public const string AuditStoreGroupInvalid = nameof(AuditStoreGroupInvalid);
     public const string AuditStoreEmptied = nameof(AuditStoreEmptied);
     public const string AuditStoreSettingUnknown = nameof(AuditStoreSettingUnknown);
     public const string AuditStoreSettingInvalid = nameof(AuditStoreSettingInvalid);
@@ -110,6 +112,7 @@ public static class ErrorIds
     public const string OperationParameterKeyDuplicate = nameof(OperationParameterKeyDuplicate);
     public const string OperationParameterKeyInvalid = nameof(OperationParameterKeyInvalid);
     public const string OperationParametersTooLarge = nameof(OperationParametersTooLarge);
+    public const string OperationParametersNotPlain = nameof(OperationParametersNotPlain);
     public const string OperationScriptFailed = nameof(OperationScriptFailed);
     public const string OperationOutcomeNotRecorded = nameof(OperationOutcomeNotRecorded);
     public const string OperationIntentNotRecorded = nameof(OperationIntentNotRecorded);

@@ -163,6 +163,10 @@ public static class OperationErrors
         ErrorIds.OperationParameterKeyInvalid, ErrorKind.InvalidArgument,
         $"{where} has a key of type {type}; keys must be strings, numbers, GUIDs or enum values. Nothing was recorded or changed.", where);
 
+    public static AuditGuardException ParametersNotPlain(string type) => new(
+        ErrorIds.OperationParametersNotPlain, ErrorKind.InvalidArgument,
+        $"-Parameters is a {type}, a class of its own: reading it would run its code, in a dry run too. Nothing was recorded or changed. Pass a plain hashtable.", "Parameters");
+
     public static AuditGuardException ParametersTooLarge(int limit) => new(
         ErrorIds.OperationParametersTooLarge, ErrorKind.InvalidArgument,
         $"-Parameters holds more than {limit} values; nothing was recorded or changed. Pass large content as one string (it is kept beside the record, bound by its digest) or as a file the change reads.", "Parameters");

@@ -87,6 +87,28 @@ public static class StoreErrors
         ErrorIds.AuditStoreFolderUnsafe, ErrorKind.SecurityError,
         $"The store '{path}' is not created: {reason} in '{folder}', so they could place or replace its files (a key, say) before or after it is made. Use a folder only you can write to (mode 700 or 755); a store shared by a group is created with -Group.", path);
 
+    public static AuditGuardException GroupFolderUnfit(string path, string folder, string group) => new(
+        ErrorIds.AuditStoreFolderUnsafe, ErrorKind.SecurityError,
+        $"The store '{path}' is not created for group '{group}': its folder '{folder}' must belong to that group and pass it on to new files (the setgid bit), or the logs SQLite creates later would be unusable by the other members. Prepare the folder once, for example: chgrp {group} '{folder}' && chmod 2770 '{folder}'.", path);
+
+    public static AuditGuardException GroupUnknown(string group) => new(
+        ErrorIds.AuditStoreGroupInvalid, ErrorKind.InvalidArgument,
+        $"There is no group '{group}' on this system, so no store can be shared with it. Check the name with 'getent group {group}'.", group);
+
+    public static AuditGuardException GroupNotJoined(string group) => new(
+        ErrorIds.AuditStoreGroupInvalid, ErrorKind.PermissionDenied,
+        $"This process is not a member of group '{group}', so it cannot give the store's files to it. Use a group you belong to (a new membership needs a new login), or ask its administrator to create the store.", group);
+
+    public static AuditGuardException GroupUnsupported(string group, string reason) => new(
+        ErrorIds.AuditStoreGroupInvalid, ErrorKind.InvalidOperation,
+        $"A store cannot be shared with group '{group}' here: {reason}. Group stores need Linux.", group);
+
+    public static AuditGuardException GroupMismatch(string path, string group, string? actual) => new(
+        ErrorIds.AuditStoreGroupInvalid, ErrorKind.InvalidArgument,
+        actual is null
+            ? $"The store '{path}' exists and only its owner can write it; -Group '{group}' shares a store only when it is created, and an existing store is never re-shared. Connect without -Group, or create a new store for the group."
+            : $"The store '{path}' exists and is shared with group '{actual}', not '{group}'. Connect with -Group '{actual}' or without -Group.", path);
+
     public static AuditGuardException Emptied(string path) => new(
         ErrorIds.AuditStoreEmptied, ErrorKind.InvalidData,
         $"The store '{path}' holds no records, although it was created earlier: its records were removed, or its creation was cut short before its first record. AuditGuard does not start a new chain in it, since that would pass a rebuilt store off as the original. Keep the file for investigation; if you are sure it never held evidence, remove it and its key files and connect again.", path);
@@ -98,6 +120,10 @@ public static class StoreErrors
     public static AuditGuardException LogUnreadable(string path, long bytes) => new(
         ErrorIds.AuditStoreLogUnreadable, ErrorKind.ReadError,
         $"The store '{path}' cannot be written here, and its write-ahead log ('{path}-wal', {bytes} bytes) cannot be read without writing beside it, so its newest records would be missed. Copy the database with its -wal file to a folder you can write to, or take the copy with Backup-AuditStore where the store is written.", path);
+
+    public static AuditGuardException ChangedWhileUnchanging(string path) => new(
+        ErrorIds.AuditStoreChanged, ErrorKind.ReadError,
+        $"The store '{path}' changed since it was opened for reading as an unchanging file (it is on media this process cannot write, and something else writes it), so reading it now could miss records. Connect to it again to read it as it is now.", path);
 
     public static AuditGuardException CopyFailed(string path, string destination, Exception inner) => new(
         ErrorIds.AuditStoreCopyFailed, ErrorKind.WriteError,

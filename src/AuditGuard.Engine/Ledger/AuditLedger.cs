@@ -339,7 +339,7 @@ public sealed class AuditLedger : IDisposable
     private void CreateGenesis(LedgerOpenOptions options)
     {
         var generated = options.SigningKey is null;
-        if (!LocalSecretKey.TryCreateExclusive(KeyFiles.SecretKeyPath))
+        if (!LocalSecretKey.TryCreateExclusive(KeyFiles.SecretKeyPath, KeyFiles.Group))
         {
             throw StoreErrors.AdoptionRefused(KeyFiles.SecretKeyPath, "already exists");
         }
@@ -382,7 +382,7 @@ public sealed class AuditLedger : IDisposable
     {
         try
         {
-            return LocalSigningKey.Create(pfx, _store.StoreId, _clock);
+            return LocalSigningKey.Create(pfx, _store.StoreId, _clock, KeyFiles.Group);
         }
         catch (AuditGuardException e) when (e.ErrorId == ErrorIds.SigningCertificateFileExists)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Operations;
@@ -42,10 +43,16 @@ public interface ILivenessProbe
 /// before the intent is recorded until after the outcome is; the OS releases it when the
 /// process dies, however it dies. A lock that can be taken means the process is gone; one that
 /// cannot means it runs; a missing lock, another host's operation or a runtime with file locking
-/// switched off means this host cannot tell.
+/// switched off means this host cannot tell. In a store shared with a group the folder and its
+/// locks are the group's too, so one member can tell another's running operation from an orphan.
 /// </summary>
-public sealed class FileLockLivenessProbe(string folder) : ILivenessProbe
+public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null) : ILivenessProbe
 {
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode SharedFolder = OwnerOnlyFolder | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.SetGroup;
+    private const UnixFileMode OwnerOnlyLock = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode SharedLock = OwnerOnlyLock | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+
     // .NET on Unix takes its file locks with flock(); this switch turns them off, and then no lock proves anything.
     private const string LockingSwitch = "DOTNET_SYSTEM_IO_DISABLEFILELOCKING";
 
@@ -53,23 +60,26 @@ public sealed class FileLockLivenessProbe(string folder) : ILivenessProbe
     {
         try
         {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(folder);
-            }
-            else
-            {
-                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
+            EnsureFolder();
             var path = PathOf(operationId);
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None };
             if (!OperatingSystem.IsWindows())
             {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                options.UnixCreateMode = OwnerOnlyLock;
             }
 
             var stream = new FileStream(path, options);
+            try
+            {
+                group?.Give(path, SharedLock);
+            }
+            catch
+            {
+                stream.Dispose();
+                File.Delete(path);
+                throw;
+            }
+
             var who = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName} {Environment.ProcessId}\n");
             stream.Write(System.Text.Encoding.UTF8.GetBytes(who));
             stream.Flush();
@@ -79,6 +89,24 @@ public sealed class FileLockLivenessProbe(string folder) : ILivenessProbe
         {
             throw OperationErrors.LivenessUnavailable(folder, e);
         }
+    }
+
+    /// <summary>Creates the folder for the locks when it is missing: the owner's alone, or the group's in a shared store.</summary>
+    public void EnsureFolder()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+
+        if (Directory.Exists(folder))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(folder, OwnerOnlyFolder);
+        group?.Give(folder, SharedFolder);
     }
 
     public OperationLiveness Check(Guid operationId, ActorIdentity actor)

@@ -211,7 +211,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
     /// <summary>
     /// The operation <paramref name="text"/> names: its whole id, or at least four hex digits
-    /// that begin or end exactly one operation's id. Ids made within the same minute share their
+    /// that begin or end exactly one operation's id, or begin its short form (its last 8). Ids made within the same minute share their
     /// first digits (they start with the time), so the last ones tell operations apart.
     /// </summary>
     public Guid ResolveId(string text)
@@ -229,7 +229,9 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
         using var snapshot = ledger.OpenSnapshot();
         var matches = OperationsProjection.Find(snapshot, new OperationQuery())
-            .Where(candidate => candidate.ToString("N") is var full && (full.StartsWith(digits, StringComparison.Ordinal) || full.EndsWith(digits, StringComparison.Ordinal)))
+            .Where(candidate => candidate.ToString("N") is var full
+                && (full.StartsWith(digits, StringComparison.Ordinal) || full.EndsWith(digits, StringComparison.Ordinal)
+                    || OperationView.ShortIdOf(candidate).StartsWith(digits, StringComparison.Ordinal)))
             .ToList();
         return matches.Count switch
         {
@@ -309,12 +311,12 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         var intent = new OperationIntent(
             plan.Connector?.Capabilities.Name ?? request.Connector,
             plan.Action ?? request.Action,
-            plan.Target?.Canonical ?? request.Target,
+            secrets.Scrub(plan.Target?.Canonical ?? request.Target)!,
             (plan.Target?.Details ?? new Dictionary<string, string>()).ToDictionary(d => d.Key, d => secrets.Scrub(d.Value)!),
             parameters,
             RecordedValues.Hash(parameters),
-            ScriptDigest(request.Script, blobs),
-            ScriptDigest(request.RollbackScript, blobs));
+            ScriptDigest(request.Script, secrets, blobs),
+            ScriptDigest(request.RollbackScript, secrets, blobs));
         return new IntentRecord
         {
             OperationId = plan.OperationId,
@@ -330,9 +332,11 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             Risk = new RiskAssessment(plan.EffectiveRisk, request.RequestedRisk, plan.ActionRisk),
             Policy = plan.Policy,
             Before = Snapshot(plan.Before, secrets, blobs),
+            // A diff shows content, where a secret can hide in any encoding: a request with one keeps none.
             Preview = plan.Preview is { } preview
                 ? new RecordedPreview(preview.Fidelity, secrets.Scrub(preview.Summary)!, preview.PredictedAfter?.Digest,
-                    preview.Diff is { } diff ? Blob(Encoding.UTF8.GetBytes(secrets.Scrub(diff)!), blobs) : null)
+                    preview.Diff is { } diff && !secrets.Any ? Blob(Encoding.UTF8.GetBytes(diff), blobs) : null,
+                    DiffWithheld: preview.Diff is not null && secrets.Any)
                 : null,
             Rollback = plan.Contract,
             Error = plan.Refusal is { } refusal ? Error(refusal, secrets) : null,
@@ -389,8 +393,9 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             return null;
         }
 
-        // A state that holds a secret value of the request is bound by its digest alone.
-        if (secrets.OccursIn(snapshot.Payload))
+        // A request with a secret keeps no content: the payload could hold it in any encoding
+        // (a file's base64, a JSON escape), so the state is bound by its digest alone.
+        if (secrets.Any)
         {
             return new RecordedState(snapshot.Exists, snapshot.Digest, secrets.Scrub(snapshot.Summary)!, PayloadWithheld: true);
         }
@@ -399,14 +404,16 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         return new RecordedState(snapshot.Exists, snapshot.Digest, secrets.Scrub(snapshot.Summary)!);
     }
 
-    private static string? ScriptDigest(ScriptAction? script, List<byte[]> blobs)
+    // Script text that spells out one of the request's secrets is bound by its digest and not kept.
+    private static string? ScriptDigest(ScriptAction? script, RequestSecrets secrets, List<byte[]> blobs)
     {
         if (script is null)
         {
             return null;
         }
 
-        return Blob(Encoding.UTF8.GetBytes(script.Text), blobs);
+        var text = Encoding.UTF8.GetBytes(script.Text);
+        return secrets.Contains(script.Text) ? Hex.Lower(SHA256.HashData(text)) : Blob(text, blobs);
     }
 
     private static string Blob(byte[] bytes, List<byte[]> blobs)

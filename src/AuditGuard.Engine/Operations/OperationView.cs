@@ -42,6 +42,12 @@ public sealed record OperationView(
     DateTimeOffset Updated,
     OperationLiveness? Liveness)
 {
+    /// <summary>
+    /// An id's last 8 hex digits, the form it is shown in: ids made within the same minute share
+    /// their first digits (they begin with the time), and these tell them apart.
+    /// </summary>
+    public static string ShortIdOf(Guid operationId) => operationId.ToString("N")[^8..];
+
     /// <summary>Left Executing by a process that is gone: Repair-Operation settles it.</summary>
     public bool IsOrphaned => Liveness == OperationLiveness.Orphaned;
 

@@ -1,3 +1,5 @@
+using AuditGuard.Engine.Common;
+
 namespace AuditGuard.Engine.Signing;
 
 /// <summary>
@@ -6,5 +8,8 @@ namespace AuditGuard.Engine.Signing;
 /// </summary>
 public sealed record LocalKeyFiles(string SignerKeyPath, string SecretKeyPath)
 {
+    /// <summary>The group whose members may read keys made here (a shared store's); null keeps them the owner's alone.</summary>
+    public UnixGroup? Group { get; init; }
+
     public static LocalKeyFiles Beside(string databasePath) => new(databasePath + ".signer.pfx", databasePath + ".secret.key");
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Signing;
@@ -14,15 +15,16 @@ public static class LocalSecretKey
     /// <summary>
     /// Makes a new key at <paramref name="path"/>, which must not exist: a key file someone else
     /// placed there first would let them guess recorded secrets offline, so it is never adopted.
-    /// Returns false, creating nothing, when the file exists.
+    /// Returns false, creating nothing, when the file exists. For a store shared with
+    /// <paramref name="group"/> its members may read it (0640).
     /// </summary>
-    public static bool TryCreateExclusive(string path)
+    public static bool TryCreateExclusive(string path, UnixGroup? group = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var created = RandomNumberGenerator.GetBytes(Length);
         try
         {
-            return TryCreate(path, created);
+            return TryCreate(path, created, group);
         }
         finally
         {
@@ -57,11 +59,11 @@ public static class LocalSecretKey
         return key;
     }
 
-    private static bool TryCreate(string path, byte[] key)
+    private static bool TryCreate(string path, byte[] key, UnixGroup? group)
     {
         try
         {
-            return PrivateFile.TryCreate(path, key);
+            return PrivateFile.TryCreate(path, key, group);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Signing;
 
@@ -15,10 +16,10 @@ public static class LocalSigningKey
     /// <summary>
     /// Creates an ECDSA P-256 self-signed key (CN=AuditGuard store &lt;storeId&gt;, valid from five
     /// minutes ago for 100 years) and writes it as a PFX without password that only its owner can
-    /// read (mode 0600 on Unix; on Windows a plain file for now, DPAPI protection comes later).
-    /// Refuses to replace an existing file.
+    /// read (mode 0600 on Unix, or 0640 for a store shared with <paramref name="group"/>; on
+    /// Windows a plain file for now, DPAPI protection comes later). Refuses to replace an existing file.
     /// </summary>
-    public static SigningKey Create(string pfxPath, Guid storeId, TimeProvider clock)
+    public static SigningKey Create(string pfxPath, Guid storeId, TimeProvider clock, UnixGroup? group = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(pfxPath);
         ArgumentNullException.ThrowIfNull(clock);
@@ -33,7 +34,7 @@ public static class LocalSigningKey
 
         try
         {
-            SigningCertificateFactory.WritePrivateFile(pfxPath, pfx);
+            SigningCertificateFactory.WritePrivateFile(pfxPath, pfx, group);
 
             // Loaded back from the very bytes on disk, so the key in use is the key that was kept.
             return SigningKey.Checked(SigningCertificateFiles.ReadPfx(pfx, password: null, pfxPath), clock, pfxPath);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Signing;
 
@@ -6,6 +7,7 @@ namespace AuditGuard.Engine.Signing;
 internal static class PrivateFile
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode GroupReadable = OwnerOnly | UnixFileMode.GroupRead;
 
     /// <summary>
     /// Writes <paramref name="bytes"/> to a new file at <paramref name="path"/>; false when the
@@ -13,9 +15,11 @@ internal static class PrivateFile
     /// (<see cref="FileMode.CreateNew"/> with a Unix mode, so it is never world-readable, not
     /// even for an instant), reach the disk, and are then moved into place without replacing
     /// anything: a process racing to read or create the same key sees no file or a whole one.
-    /// On Windows the file is plain; protecting it with DPAPI is a later step.
+    /// For a store shared with <paramref name="group"/> the file is given to the group to read
+    /// (0640) before it is moved into place. On Windows the file is plain; protecting it with
+    /// DPAPI is a later step.
     /// </summary>
-    public static bool TryCreate(string path, ReadOnlySpan<byte> bytes)
+    public static bool TryCreate(string path, ReadOnlySpan<byte> bytes, UnixGroup? group = null)
     {
         var staging = $"{path}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
@@ -31,6 +35,8 @@ internal static class PrivateFile
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
+
+            group?.Give(staging, GroupReadable);
 
             return MoveIntoPlace(staging, path);
         }

@@ -1,6 +1,7 @@
 using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Signing;
@@ -67,7 +68,7 @@ public static class SigningCertificateFactory
         };
 
     /// <summary>Writes a new owner-only key file, mapping every failure to a <see cref="SigningErrors"/> error.</summary>
-    internal static void WritePrivateFile(string path, byte[] bytes)
+    internal static void WritePrivateFile(string path, byte[] bytes, UnixGroup? group = null)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder && !Directory.Exists(folder))
         {
@@ -77,7 +78,7 @@ public static class SigningCertificateFactory
         bool created;
         try
         {
-            created = PrivateFile.TryCreate(path, bytes);
+            created = PrivateFile.TryCreate(path, bytes, group);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

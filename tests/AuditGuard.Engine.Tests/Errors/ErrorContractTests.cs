@@ -15,6 +15,8 @@ public sealed partial class ErrorContractTests
     {
         [ErrorIds.SigningCertificateNotFound] = "no certificate where the caller pointed: a file path or a store thumbprint",
         [ErrorIds.OperationTargetDrifted] = "the target changed since AuditGuard last looked: before a change, or before undoing one",
+        [ErrorIds.AuditStoreGroupInvalid] = "-Group names no group this store can be shared with: unknown, not joined, unsupported here, or not the group of an existing store",
+        [ErrorIds.AuditStoreFolderUnsafe] = "the folder of a new store lets others place or replace its files: writable by others, owned by another, or not set up for its group",
     };
 
     private static readonly Dictionary<string, string> Constants = typeof(ErrorIds)

@@ -350,7 +350,7 @@ public sealed class FileSystemConnector : IConnector
             var value = Parameter(parameters, "Value");
             if (value is not (null or string))
             {
-                throw OperationErrors.ValueInvalid(action.Name, "Value", $"it must be a string, not a {value.GetType().Name}.");
+                throw OperationErrors.ValueInvalid(action.Name, "Value", $"it must be a string, not a {(value as OpaqueValue)?.TypeName ?? value.GetType().Name}.");
             }
 
             var text = (string?)value;

@@ -37,7 +37,7 @@ internal static class JsonFileValue
             case BigInteger big:
                 return JsonNode.Parse(big.ToString(CultureInfo.InvariantCulture));
             case DateTime time:
-                return JsonValue.Create(Rfc3339.Format(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Local) : time));
+                return JsonValue.Create(Rfc3339.Format(time));
             case DateTimeOffset time:
                 return JsonValue.Create(Rfc3339.Format(time));
             case Guid id:

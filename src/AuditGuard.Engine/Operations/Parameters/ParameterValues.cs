@@ -12,8 +12,9 @@ namespace AuditGuard.Engine.Operations.Parameters;
 /// The one converter from a caller's values to the plain values connectors and the ledger work
 /// with: maps (Dictionary, case-insensitive at the top, exact below), lists, and scalars (string,
 /// bool, long, ulong, BigInteger, decimal, double, DateTime, DateTimeOffset, Guid, byte[],
-/// SecretValue, SecureString, OpaqueValue). It runs no caller code: it reads collections and the
-/// members the host unwrapped, never a property getter or a ToString. A structure that contains
+/// SecretValue, SecureString, OpaqueValue). It runs no caller code: it enumerates only arrays and
+/// the framework's collections that hold their items themselves, reads the members the host unwrapped, and never calls a
+/// property getter, an enumerator of the caller's or a ToString. A structure that contains
 /// itself, nests too deep, repeats a key or is too large is refused with its own ErrorId before
 /// anything is recorded.
 /// </summary>
@@ -33,6 +34,11 @@ public static class ParameterValues
     public static IReadOnlyDictionary<string, object?> Convert(IDictionary? parameters, Func<object, object?>? unwrap = null)
     {
         var walk = new Walk(unwrap ?? (value => value));
+        if (parameters is not null && !Walk.IsSelfContained(parameters))
+        {
+            throw OperationErrors.ParametersNotPlain(parameters.GetType().FullName ?? parameters.GetType().Name);
+        }
+
         var result = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (rawKey, rawValue) in Walk.Entries(parameters ?? new Hashtable()))
         {
@@ -113,12 +119,19 @@ public static class ParameterValues
                 throw OperationErrors.ParameterTooDeep(where, MaxDepth);
             }
 
-            if (!_path.Add(value))
+            // The wrapper the caller passed is on the path too: a [pscustomobject] unwraps to new members each time.
+            var wrapped = original is not null && !ReferenceEquals(original, value);
+            if (_path.Contains(value) || (wrapped && _path.Contains(original!)))
             {
                 throw OperationErrors.ParameterCyclic(where);
             }
 
-            var wrapper = original is not null && !ReferenceEquals(original, value) && _path.Add(original);
+            _path.Add(value);
+            if (wrapped)
+            {
+                _path.Add(original!);
+            }
+
             try
             {
                 return value switch
@@ -133,7 +146,7 @@ public static class ParameterValues
             finally
             {
                 _path.Remove(value);
-                if (wrapper)
+                if (wrapped)
                 {
                     _path.Remove(original!);
                 }
@@ -193,12 +206,28 @@ public static class ParameterValues
             return value;
         }
 
-        // Collections with a known, finite size only: enumerating anything else (a generator, a
-        // query) could run the caller's code or never end.
-        private static bool IsContainer(object value) =>
-            value is ValueMembers or IDictionary or Array or ICollection
-            || value.GetType().GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() is var d
-                && (d == typeof(ICollection<>) || d == typeof(IReadOnlyCollection<>)));
+        // Only collections that hold their items themselves: enumerating anything else (a
+        // generator, a query, a class of the caller's that overrides GetEnumerator, or a framework
+        // wrapper such as ReadOnlyCollection or ArrayList.Adapter around one) could run the
+        // caller's code, in a dry run too, or never end. The exact type decides: a subclass is the caller's.
+        private static bool IsContainer(object value) => value is ValueMembers or Array || IsSelfContained(value);
+
+        public static bool IsSelfContained(object value) =>
+            SelfContained.Contains(value.GetType() is { IsGenericType: true } generic ? generic.GetGenericTypeDefinition() : value.GetType());
+
+        private static readonly HashSet<Type> SelfContained =
+        [
+            typeof(List<>), typeof(Dictionary<,>), typeof(SortedDictionary<,>), typeof(SortedList<,>), typeof(HashSet<>), typeof(SortedSet<>),
+            typeof(Queue<>), typeof(Stack<>), typeof(LinkedList<>),
+            typeof(System.Collections.Concurrent.ConcurrentDictionary<,>), typeof(System.Collections.Concurrent.ConcurrentQueue<>),
+            typeof(System.Collections.Concurrent.ConcurrentStack<>), typeof(System.Collections.Concurrent.ConcurrentBag<>),
+            typeof(System.Collections.Immutable.ImmutableArray<>), typeof(System.Collections.Immutable.ImmutableList<>),
+            typeof(System.Collections.Immutable.ImmutableDictionary<,>), typeof(System.Collections.Immutable.ImmutableSortedDictionary<,>),
+            typeof(System.Collections.Immutable.ImmutableHashSet<>), typeof(System.Collections.Immutable.ImmutableSortedSet<>),
+            typeof(ArrayList), typeof(Hashtable), typeof(SortedList), typeof(Queue), typeof(Stack),
+            typeof(System.Collections.Specialized.OrderedDictionary), typeof(System.Collections.Specialized.ListDictionary),
+            typeof(System.Collections.Specialized.HybridDictionary), typeof(System.Collections.Specialized.StringCollection),
+        ];
 
         // A generic dictionary that is not an IDictionary enumerates KeyValuePair<TKey, TValue> items.
         private static IEnumerable<KeyValuePair<object?, object?>>? KeyValuePairs(IEnumerable items)

@@ -74,7 +74,10 @@ public static class RecordedValues
     /// <summary>A value under <paramref name="name"/>: hashed when the name or the value says secret, at any depth.</summary>
     private static JsonNode? Value(string name, object? value, Context context) => value switch
     {
-        _ when value is SecretValue or SecureString || (value is not null && context.Secrets.IsSecretName(name)) => SecretHash(value, context.SecretKey),
+        _ when context.Secrets.IsSecret(name, value) => SecretHash(value, context.SecretKey),
+
+        // A key cannot be scrubbed without colliding with another, so a map keyed by a secret is hashed whole.
+        IDictionary<string, object?> map when map.Keys.Any(context.Secrets.Contains) => SecretHash(value, context.SecretKey),
         IDictionary<string, object?> map => Map(map, context),
         IList<object?> items => new JsonArray(items.Select(item => Value(name, item, context)).ToArray()),
         string text => Text(context.Secrets.Scrub(text)!, context),
@@ -118,7 +121,7 @@ public static class RecordedValues
         long or ulong or BigInteger => Marker("integer", Convert.ToString(value, CultureInfo.InvariantCulture)!),
         decimal exact => Marker("nonInteger", exact.ToString(CultureInfo.InvariantCulture)),
         double number => Marker("nonInteger", number.ToString("R", CultureInfo.InvariantCulture)),
-        DateTime time => Rfc3339.Format(time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Local) : time),
+        DateTime time => Rfc3339.Format(time),
         DateTimeOffset time => Rfc3339.Format(time),
         Guid id => id.ToString("D"),
         OpaqueValue opaque => Marker("object", opaque.TypeName),

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security;
-using System.Text;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
@@ -10,10 +9,12 @@ using AuditGuard.Engine.Common;
 namespace AuditGuard.Engine.Operations.Parameters;
 
 /// <summary>
-/// The secrets of one request: which parameter names are secret (the name rule and the names the
-/// caller marked with -SecretParameter), and the secret values themselves, so that they can be
-/// scrubbed from every other text the operation records (error messages, previews, summaries,
-/// other parameters) before it is written.
+/// The secrets of one request, and the one rule for what is secret: a SecureString or a
+/// credential, or any value under a name that reads as a secret's (<see cref="SecretNames"/>)
+/// or that the caller marked with -SecretParameter, at any depth. Secret values are recorded
+/// only as keyed hashes (<see cref="RecordedValues"/>), scrubbed from every other text the
+/// operation records, and a request that carries any keeps no content that could hold one
+/// (snapshots, diffs).
 /// </summary>
 public sealed class RequestSecrets
 {
@@ -22,12 +23,13 @@ public sealed class RequestSecrets
 
     /// <summary>
     /// Shorter secret values are not scrubbed from other text: replacing every "ab" in an error
-    /// message would destroy it. They are still recorded only as keyed hashes where they are given.
+    /// message would destroy it. They are still recorded only as keyed hashes where they are
+    /// given, and the request's snapshots and diffs are still withheld.
     /// </summary>
     public const int ShortestScrubbed = 4;
 
     private readonly HashSet<string> _marked;
-    private readonly List<string> _values = [];
+    private readonly List<string> _texts = [];
 
     public RequestSecrets(IReadOnlyDictionary<string, object?> parameters, IEnumerable<string>? secretParameters = null)
     {
@@ -37,14 +39,25 @@ public sealed class RequestSecrets
             Collect(name, value, underSecret: false);
         }
 
-        // Longest first, so a secret that contains another is masked whole.
-        _values = [.. _values.Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length)];
+        // Longest first, so a secret that contains another is masked whole; each also as a JSON string writes it.
+        _texts = [.. _texts.Where(t => t.Length >= ShortestScrubbed)
+            .SelectMany(t => new[] { t, JsonEscaped(t) })
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .OrderByDescending(t => t.Length)];
     }
 
-    /// <summary>Whether a value under <paramref name="name"/> is secret, at any depth.</summary>
-    public bool IsSecretName(string name) => SecretNames.IsSecret(name) || _marked.Contains(SecretNames.Normalize(name));
+    /// <summary>Whether the request carries any secret value, however short.</summary>
+    public bool Any { get; private set; }
 
-    /// <summary><paramref name="text"/> with every secret value of the request replaced by <see cref="Mask"/>.</summary>
+    /// <summary>Whether <paramref name="value"/> under <paramref name="name"/> is a secret: the one rule.</summary>
+    public bool IsSecret(string name, object? value) =>
+        value is SecretValue or SecureString || (value is not null && (SecretNames.IsSecret(name) || _marked.Contains(SecretNames.Normalize(name))));
+
+    /// <summary>Whether <paramref name="text"/> holds one of the request's secret values, in any case.</summary>
+    public bool Contains(string? text) =>
+        !string.IsNullOrEmpty(text) && _texts.Any(secret => text.Contains(secret, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary><paramref name="text"/> with every secret value of the request, in any case, replaced by <see cref="Mask"/>.</summary>
     public string? Scrub(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -52,39 +65,44 @@ public sealed class RequestSecrets
             return text;
         }
 
-        foreach (var secret in _values)
+        foreach (var secret in _texts)
         {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            text = text.Replace(secret, Mask, StringComparison.OrdinalIgnoreCase);
         }
 
         return text;
     }
 
-    /// <summary>Whether <paramref name="payload"/> holds one of the request's secret values, as UTF-8 text or as a JSON string writes it.</summary>
-    public bool OccursIn(ReadOnlySpan<byte> payload)
+    internal static string Reveal(SecureString secure)
     {
-        foreach (var secret in _values)
+        var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
         {
-            var quoted = JsonCanonicalizer.Canonicalize(JsonValue.Create(secret));
-            if (payload.IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0 || payload.IndexOf(quoted.AsSpan(1, quoted.Length - 2)) >= 0)
-            {
-                return true;
-            }
+            return Marshal.PtrToStringUni(pointer) ?? "";
         }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+        }
+    }
 
-        return false;
+    private static string JsonEscaped(string text)
+    {
+        var quoted = JsonCanonicalizer.Canonicalize(JsonValue.Create(text));
+        return System.Text.Encoding.UTF8.GetString(quoted, 1, quoted.Length - 2);
     }
 
     private void Collect(string name, object? value, bool underSecret)
     {
-        var secret = underSecret || IsSecretName(name);
+        var secret = underSecret || IsSecret(name, value);
+        Any |= secret && value is not null;
         switch (value)
         {
             case SecretValue credential:
-                Add(Reveal(credential.Secret));
+                _texts.Add(Reveal(credential.Secret));
                 break;
             case SecureString secure:
-                Add(Reveal(secure));
+                _texts.Add(Reveal(secure));
                 break;
             case IDictionary<string, object?> map:
                 foreach (var (key, inner) in map)
@@ -101,32 +119,11 @@ public sealed class RequestSecrets
 
                 break;
             case string text when secret:
-                Add(text);
+                _texts.Add(text);
                 break;
-            case IFormattable number when secret && value is not (DateTime or DateTimeOffset or Guid):
-                Add(number.ToString(null, CultureInfo.InvariantCulture));
+            case IFormattable scalar when secret && value is not (DateTime or DateTimeOffset or Guid or IEnumerable):
+                _texts.Add(scalar.ToString(null, CultureInfo.InvariantCulture));
                 break;
-        }
-    }
-
-    private void Add(string text)
-    {
-        if (text.Length >= ShortestScrubbed)
-        {
-            _values.Add(text);
-        }
-    }
-
-    internal static string Reveal(SecureString secure)
-    {
-        var pointer = Marshal.SecureStringToGlobalAllocUnicode(secure);
-        try
-        {
-            return Marshal.PtrToStringUni(pointer) ?? "";
-        }
-        finally
-        {
-            Marshal.ZeroFreeGlobalAllocUnicode(pointer);
         }
     }
 }

@@ -19,7 +19,7 @@ public static class SecretNames
     ];
 
     // At the start or end of a word only, since they are short: "userPIN", "adminPass", "SasUrl", "KeyVault".
-    private static readonly string[] WordEdge = ["pwd", "pass", "pin", "key", "sas", "cred", "otp", "sig"];
+    private static readonly string[] WordEdge = ["pwd", "pw", "pass", "pin", "key", "sas", "cred", "otp", "sig"];
 
     // Whole names that only look like one of the above.
     private static readonly string[] NotSecret = ["passthru", "passthrough"];

@@ -102,16 +102,19 @@ public enum VerificationOutcome
     NotVerifiable,
 }
 
-/// <summary>A recorded state of a target, as an operation's records name it.</summary>
 /// <summary>
 /// A recorded target state: its digest and summary, and its payload as one of the record's blobs,
-/// unless <see cref="PayloadWithheld"/>: a payload that held one of the request's secret values
-/// is not kept (the digest still binds the state).
+/// unless <see cref="PayloadWithheld"/>: the request carried a secret, which the payload could
+/// hold in any encoding, so it is not kept (the digest still binds the state).
 /// </summary>
 public sealed record RecordedState(bool Exists, string Digest, string Summary, bool PayloadWithheld = false);
 
-/// <summary>A recorded preview: its fidelity, what it said, the predicted after-state's digest where exact, and its diff as a blob (it can hold the target's content).</summary>
-public sealed record RecordedPreview(PreviewFidelity Fidelity, string Summary, string? PredictedDigest, string? DiffDigest);
+/// <summary>
+/// A recorded preview: its fidelity, what it said, the predicted after-state's digest where
+/// exact, and its diff as a blob (it can hold the target's content), unless <see cref="DiffWithheld"/>
+/// because the request carried a secret.
+/// </summary>
+public sealed record RecordedPreview(PreviewFidelity Fidelity, string Summary, string? PredictedDigest, string? DiffDigest, bool DiffWithheld = false);
 
 /// <summary>A recorded error: its ErrorId where AuditGuard raised it, and its message.</summary>
 public sealed record RecordedError(string? ErrorId, string? Type, string Message);

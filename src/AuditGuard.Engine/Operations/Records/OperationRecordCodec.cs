@@ -189,13 +189,7 @@ public static class OperationRecordCodec
                 ["explanation"] = record.Policy.Explanation,
             },
             ["before"] = State(record.Before),
-            ["preview"] = record.Preview is { } preview ? new JsonObject
-            {
-                ["fidelity"] = preview.Fidelity.ToString(),
-                ["summary"] = preview.Summary,
-                ["predictedDigest"] = preview.PredictedDigest,
-                ["diffDigest"] = preview.DiffDigest,
-            } : null,
+            ["preview"] = Preview(record.Preview),
             ["rollback"] = record.Rollback is { } rollback ? new JsonObject
             {
                 ["method"] = rollback.Method.ToString(),
@@ -233,6 +227,28 @@ public static class OperationRecordCodec
         ["processStart"] = actor.ProcessStart,
         ["connectedUser"] = actor.ConnectedUser,
     };
+
+    private static JsonObject? Preview(RecordedPreview? preview)
+    {
+        if (preview is null)
+        {
+            return null;
+        }
+
+        var written = new JsonObject
+        {
+            ["fidelity"] = preview.Fidelity.ToString(),
+            ["summary"] = preview.Summary,
+            ["predictedDigest"] = preview.PredictedDigest,
+            ["diffDigest"] = preview.DiffDigest,
+        };
+        if (preview.DiffWithheld)
+        {
+            written["diffWithheld"] = true;
+        }
+
+        return written;
+    }
 
     private static JsonObject? State(RecordedState? state)
     {
@@ -290,7 +306,8 @@ public static class OperationRecordCodec
             Before = ReadState(body["before"]),
             Preview = preview is null ? null : new RecordedPreview(
                 Parse<PreviewFidelity>(Required(preview, "fidelity")), Text(preview, "summary"),
-                OptionalText(preview, "predictedDigest"), OptionalText(preview, "diffDigest")),
+                OptionalText(preview, "predictedDigest"), OptionalText(preview, "diffDigest"),
+                preview["diffWithheld"] is { } withheld && (bool)withheld),
             Rollback = rollback is null ? null : new RollbackContract(
                 Parse<RollbackMethod>(Required(rollback, "method")),
                 OptionalText(rollback, "window") is { } window ? TimeSpan.ParseExact(window, "c", CultureInfo.InvariantCulture) : null,

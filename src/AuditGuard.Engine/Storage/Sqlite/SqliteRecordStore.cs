@@ -1,4 +1,5 @@
 using System.Globalization;
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using Microsoft.Data.Sqlite;
 
@@ -20,8 +21,10 @@ public sealed class SqliteRecordStore : IRecordStore
     private SqliteAppendTransaction? _writer;
     private bool _disposed;
 
-    // How read connections open the file: read-only, or immutable on media where even that needs a write.
+    // How read connections open the file: read-only, or immutable on media where even that needs
+    // a write; then the file as it was opened, since SQLite is told it will not change.
     private readonly bool _immutable;
+    private readonly (long Length, DateTime Written) _immutableFile;
 
     private SqliteRecordStore(string path, SqliteConnection connection, Guid storeId, int schemaVersion, bool isNew, SqliteStoreOptions options,
         string? readOnlyReason = null, bool immutable = false)
@@ -29,6 +32,7 @@ public sealed class SqliteRecordStore : IRecordStore
         IsNew = isNew;
         ReadOnlyReason = readOnlyReason;
         _immutable = immutable;
+        _immutableFile = immutable ? FileState(path) : default;
         Location = path;
         _connection = connection;
         StoreId = storeId;
@@ -37,6 +41,7 @@ public sealed class SqliteRecordStore : IRecordStore
         _schema = new SchemaWatch(path);
         _file = new StoreFileWatch(path);
         _schema.Refresh(connection);
+        SharedGroup = StoreFiles.SharedGroupOf(path);
     }
 
     /// <summary>The full path of the store's database file.</summary>
@@ -51,6 +56,9 @@ public sealed class SqliteRecordStore : IRecordStore
     public bool IsNew { get; }
 
     public string? ReadOnlyReason { get; }
+
+    /// <summary>The group whose members may write this store and use its keys, or null for a store only its owner uses.</summary>
+    public UnixGroup? SharedGroup { get; }
 
     /// <summary>Opens the store at <paramref name="path"/>, creating it when the file does not exist.</summary>
     public static SqliteRecordStore Open(string path, SqliteStoreOptions? options = null)
@@ -81,13 +89,17 @@ public sealed class SqliteRecordStore : IRecordStore
         }
 
         StoreFiles.ThrowIfOnNetworkFileSystem(fullPath, folder);
-        // A missing or empty file is about to become a store: where it is made must be the caller's alone.
+        // A missing or empty file is about to become a store: where it is made must be the caller's alone (or its group's).
         if (!File.Exists(fullPath) || new FileInfo(fullPath).Length == 0)
         {
-            StoreFiles.ThrowIfFolderUnsafe(fullPath, folder);
+            StoreFiles.ThrowIfFolderUnsafe(fullPath, folder, options.Group);
+        }
+        else if (options.Group is { } group && StoreFiles.SharedGroupOf(fullPath)?.Id != group.Id)
+        {
+            throw StoreErrors.GroupMismatch(fullPath, group.Name, StoreFiles.SharedGroupOf(fullPath)?.Name);
         }
 
-        var createdFile = StoreFiles.TryCreatePrivateFile(fullPath, folder);
+        var createdFile = StoreFiles.TryCreateStoreFile(fullPath, folder, options.Group);
         if (createdFile)
         {
             StoreFiles.ThrowIfCompanionsExist(fullPath);
@@ -98,7 +110,7 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             connection = Connect(fullPath, SqliteOpenMode.ReadWrite, options);
             var open = connection;
-            var (storeId, version, isNew) = SqliteRetry.Run(() => Initialise(open, fullPath, createdFile, options.Clock), options.BusyTimeout, options.Clock, fullPath);
+            var (storeId, version, isNew) = SqliteRetry.Run(() => Initialise(open, fullPath, createdFile, options.Group, options.Clock), options.BusyTimeout, options.Clock, fullPath);
             SqliteRetry.Run(() => EnableWriteAheadLog(open), options.BusyTimeout, options.Clock, fullPath);
             return new SqliteRecordStore(fullPath, connection, storeId, version, isNew, options);
         }
@@ -165,6 +177,7 @@ public sealed class SqliteRecordStore : IRecordStore
         SqliteConnection? connection = null;
         try
         {
+            ThrowIfChangedSinceImmutableOpen();
             connection = Connect(Location, SqliteOpenMode.ReadOnly, _options, _immutable);
             return SqliteSnapshot.Begin(connection, StoreId, Location);
         }
@@ -183,7 +196,8 @@ public sealed class SqliteRecordStore : IRecordStore
         try
         {
             StoreSummary copied;
-            StoreFiles.TryCreatePrivateFile(staging, folder);
+            ThrowIfChangedSinceImmutableOpen();
+            StoreFiles.TryCreateStoreFile(staging, folder);
             using (var source = Connect(Location, SqliteOpenMode.ReadOnly, _options, _immutable))
             using (var target = Connect(staging, SqliteOpenMode.ReadWrite, _options))
             {
@@ -264,7 +278,7 @@ public sealed class SqliteRecordStore : IRecordStore
         var builder = new SqliteConnectionStringBuilder
         {
             // immutable: SQLite reads the file as it is, with no lock and no -shm file to create.
-            DataSource = immutable ? new Uri(fullPath).AbsoluteUri + "?immutable=1" : fullPath,
+            DataSource = immutable ? ImmutableUri(fullPath) : fullPath,
             Mode = mode,
             Pooling = false,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
@@ -288,7 +302,7 @@ public sealed class SqliteRecordStore : IRecordStore
         }
     }
 
-    private static (Guid StoreId, int Version, bool IsNew) Initialise(SqliteConnection connection, string path, bool createdFile, TimeProvider clock)
+    private static (Guid StoreId, int Version, bool IsNew) Initialise(SqliteConnection connection, string path, bool createdFile, UnixGroup? group, TimeProvider clock)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var applicationId = Convert.ToInt32(Scalar(connection, transaction, "PRAGMA application_id"), CultureInfo.InvariantCulture);
@@ -308,7 +322,8 @@ public sealed class SqliteRecordStore : IRecordStore
             // An empty file this open did not create becomes a store only when it is the caller's own.
             if (!createdFile)
             {
-                StoreFiles.ThrowIfNotOwnPrivateFile(path);
+                StoreFiles.ThrowIfNotOwnPrivateFile(path, group);
+                group?.Give(path, StoreFiles.GroupFile);
             }
 
             version = 0;
@@ -332,6 +347,43 @@ public sealed class SqliteRecordStore : IRecordStore
         var storeId = Guid.Parse((string)Scalar(connection, transaction, "SELECT value FROM store_meta WHERE key = 'store_id'")!);
         transaction.Commit();
         return (storeId, SqliteSchema.CurrentVersion, version == 0);
+    }
+
+    // Every path segment percent-escaped, '%' included, so the URI names exactly this file.
+    private static string ImmutableUri(string fullPath)
+    {
+        var segments = (OperatingSystem.IsWindows() ? fullPath.Replace('\\', '/') : fullPath).Split('/').Select(Uri.EscapeDataString);
+        var path = string.Join('/', segments);
+        return "file:" + (path.StartsWith('/') ? path : "/" + path) + "?immutable=1";
+    }
+
+    private static (long Length, DateTime Written) FileState(string path)
+    {
+        var file = new FileInfo(path);
+        return (file.Length, file.LastWriteTimeUtc);
+    }
+
+    /// <summary>
+    /// A file read as unchanging that did change (a writer elsewhere, its log grown) would be
+    /// read wrong: refused rather than verified short of records.
+    /// </summary>
+    private void ThrowIfChangedSinceImmutableOpen()
+    {
+        if (!_immutable)
+        {
+            return;
+        }
+
+        var log = new FileInfo(Location + "-wal");
+        if (log.Exists && log.Length > 0)
+        {
+            throw StoreErrors.LogUnreadable(Location, log.Length);
+        }
+
+        if (FileState(Location) != _immutableFile)
+        {
+            throw StoreErrors.ChangedWhileUnchanging(Location);
+        }
     }
 
     private static bool CannotWrite(Exception e) => e switch

@@ -1,3 +1,5 @@
+using AuditGuard.Engine.Common;
+
 namespace AuditGuard.Engine.Storage.Sqlite;
 
 /// <summary>How an SQLite store is opened.</summary>
@@ -13,6 +15,12 @@ public sealed record SqliteStoreOptions
 
     /// <summary>How long a locked store is retried before the open fails with AuditStoreBusy.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// For a store created by this open: the group it is shared with, whose members may write it
+    /// and use its keys. Null makes a store only its owner can use.
+    /// </summary>
+    public UnixGroup? Group { get; init; }
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -8,6 +8,7 @@ internal static class StoreFiles
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode GroupFile = OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
     /// <summary>SQLite names its companions after the database file; they share its fate.</summary>
     public static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal"];
@@ -25,11 +26,12 @@ internal static class StoreFiles
     }
 
     /// <summary>
-    /// Creates an empty store file that only its owner can read (SQLite gives the -wal and
+    /// Creates an empty store file that only its owner can read, or, for a store shared with
+    /// <paramref name="group"/>, that its members can read and write (SQLite gives the -wal and
     /// -shm files the same mode). Returns false when the file already exists, which is how
     /// several processes racing to create one store agree on a single file.
     /// </summary>
-    public static bool TryCreatePrivateFile(string path, string folder)
+    public static bool TryCreateStoreFile(string path, string folder, UnixGroup? group = null)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite };
         if (!OperatingSystem.IsWindows())
@@ -40,7 +42,6 @@ internal static class StoreFiles
         try
         {
             using var created = new FileStream(path, options);
-            return true;
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -50,14 +51,27 @@ internal static class StoreFiles
         {
             throw StoreErrors.FolderNotWritable(path, folder, e);
         }
+
+        try
+        {
+            group?.Give(path, GroupFile);
+            return true;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            File.Delete(path);
+            throw StoreErrors.FolderNotWritable(path, folder, e);
+        }
     }
 
     /// <summary>
     /// Refuses to create a store in a folder other users can write to, or that another user owns:
     /// they could place its key files first, or replace its files later (OpenSSH's StrictModes
-    /// rule). Windows folders are governed by ACLs, which this does not judge.
+    /// rule). A store shared with <paramref name="group"/> needs a folder of that group that it
+    /// passes on to new files (setgid), so the logs SQLite creates later belong to it too; the
+    /// group may write there, no one else. Windows folders are governed by ACLs, which this does not judge.
     /// </summary>
-    public static void ThrowIfFolderUnsafe(string path, string folder)
+    public static void ThrowIfFolderUnsafe(string path, string folder, UnixGroup? group = null)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -65,15 +79,47 @@ internal static class StoreFiles
         }
 
         var mode = File.GetUnixFileMode(folder);
-        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        if ((mode & UnixFileMode.OtherWrite) != 0)
         {
-            throw StoreErrors.FolderUnsafe(path, folder, (mode & UnixFileMode.OtherWrite) != 0 ? "every user can write" : "the folder's group can write");
+            throw StoreErrors.FolderUnsafe(path, folder, "every user can write");
         }
 
-        if (FileStatus.Of(folder) is { } status && FileStatus.CurrentUserId() is { } me && status.OwnerId != me && status.OwnerId != 0)
+        var status = FileStatus.Of(folder);
+        if (group is not null)
+        {
+            if (status is null)
+            {
+                throw StoreErrors.GroupUnsupported(group.Name, "the folder's group cannot be read on this system");
+            }
+
+            if (status.GroupId != group.Id || (mode & UnixFileMode.SetGroup) == 0)
+            {
+                throw StoreErrors.GroupFolderUnfit(path, folder, group.Name);
+            }
+        }
+        else if ((mode & UnixFileMode.GroupWrite) != 0)
+        {
+            throw StoreErrors.FolderUnsafe(path, folder, "the folder's group can write");
+        }
+
+        if (status is not null && FileStatus.CurrentUserId() is { } me && status.OwnerId != me && status.OwnerId != 0)
         {
             throw StoreErrors.FolderUnsafe(path, folder, $"another user (uid {status.OwnerId}) owns the folder and can change what is");
         }
+    }
+
+    /// <summary>
+    /// The group an existing store file is shared with: the file's group when its members may
+    /// write it, else null (a store only its owner writes).
+    /// </summary>
+    public static UnixGroup? SharedGroupOf(string path)
+    {
+        if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & UnixFileMode.GroupWrite) == 0)
+        {
+            return null;
+        }
+
+        return FileStatus.Of(path) is { } status ? UnixGroup.OfId(status.GroupId) : null;
     }
 
     /// <summary>A new store file has no log of its own yet: one lying beside it was left by someone else, and SQLite would read it.</summary>
@@ -86,20 +132,26 @@ internal static class StoreFiles
         }
     }
 
-    /// <summary>An existing empty file becomes a store only when it is the caller's own and no one else can write it.</summary>
-    public static void ThrowIfNotOwnPrivateFile(string path)
+    /// <summary>
+    /// An existing empty file becomes a store only when it is the caller's own and no one else can
+    /// write it (but the members of <paramref name="group"/>, for a store shared with them).
+    /// </summary>
+    public static void ThrowIfNotOwnPrivateFile(string path, UnixGroup? group = null)
     {
         if (OperatingSystem.IsWindows())
         {
             return;
         }
 
-        if ((File.GetUnixFileMode(path) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        var mode = File.GetUnixFileMode(path);
+        var status = FileStatus.Of(path);
+        if ((mode & UnixFileMode.OtherWrite) != 0
+            || (mode & UnixFileMode.GroupWrite) != 0 && (group is null || status is null || status.GroupId != group.Id))
         {
             throw StoreErrors.AdoptionRefused(path, "is an empty file other users can write to");
         }
 
-        if (FileStatus.Of(path) is { } status && FileStatus.CurrentUserId() is { } me && status.OwnerId != me)
+        if (status is not null && FileStatus.CurrentUserId() is { } me && status.OwnerId != me)
         {
             throw StoreErrors.AdoptionRefused(path, $"is an empty file another user (uid {status.OwnerId}) owns");
         }

@@ -76,20 +76,57 @@ public sealed class ParameterValuesTests
     }
 
     [Fact]
-    public void Generic_and_read_only_dictionaries_are_maps()
+    public void Generic_dictionaries_are_maps_and_a_wrapper_around_someone_elses_is_not_read()
     {
         var values = ParameterValues.Convert(new Hashtable
         {
             ["Generic"] = new Dictionary<string, int> { ["a"] = 1 },
             ["ReadOnly"] = new ReadOnlyDictionary<string, string>(new Dictionary<string, string> { ["b"] = "x" }),
             ["Sorted"] = new SortedList<int, string> { [3] = "three" },
-            ["Pairs"] = new OnlyPairs(),
+            ["Concurrent"] = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(new Dictionary<string, int> { ["c"] = 3 }),
+            ["Ordered"] = new System.Collections.Specialized.OrderedDictionary { ["d"] = 4 },
         });
 
         Assert.Equal(1L, ((IDictionary<string, object?>)values["Generic"]!)["a"]);
-        Assert.Equal("x", ((IDictionary<string, object?>)values["ReadOnly"]!)["b"]);
         Assert.Equal("three", ((IDictionary<string, object?>)values["Sorted"]!)["3"]);
-        Assert.Equal("v", ((IDictionary<string, object?>)values["Pairs"]!)["k"]);
+        Assert.Equal(3L, ((IDictionary<string, object?>)values["Concurrent"]!)["c"]);
+        Assert.Equal(4L, ((IDictionary<string, object?>)values["Ordered"]!)["d"]);
+        // A wrapper reads whatever it wraps, which may be the caller's code.
+        Assert.IsType<OpaqueValue>(values["ReadOnly"]);
+    }
+
+    [Fact]
+    public void A_framework_wrapper_around_the_callers_collection_is_not_enumerated_and_a_hashtable_of_the_callers_is_refused()
+    {
+        var own = new CountsEnumerations { "real" };
+        var values = ParameterValues.Convert(new Hashtable
+        {
+            ["Wrapped"] = ArrayList.ReadOnly(own),
+            ["Adapted"] = ArrayList.Adapter(own),
+        });
+
+        Assert.IsType<OpaqueValue>(values["Wrapped"]);
+        Assert.IsType<OpaqueValue>(values["Adapted"]);
+        Assert.Equal(0, own.Enumerations);
+        var error = Assert.Throws<AuditGuardException>(() => ParameterValues.Convert(new OwnHashtable { ["a"] = 1 }));
+        Assert.Equal(ErrorIds.OperationParametersNotPlain, error.ErrorId);
+    }
+
+    private sealed class OwnHashtable : Hashtable
+    {
+    }
+
+    [Fact]
+    public void A_collection_of_the_callers_own_is_never_enumerated_since_that_runs_its_code()
+    {
+        var own = new CountsEnumerations { "real" };
+        var pairs = new OnlyPairs();
+
+        var values = ParameterValues.Convert(new Hashtable { ["Own"] = own, ["Pairs"] = pairs });
+
+        Assert.Equal(typeof(CountsEnumerations).FullName, Assert.IsType<OpaqueValue>(values["Own"]).TypeName);
+        Assert.IsType<OpaqueValue>(values["Pairs"]);
+        Assert.Equal(0, own.Enumerations);
     }
 
     [Fact]
@@ -135,6 +172,17 @@ public sealed class ParameterValuesTests
     }
 
     private sealed record Wrapper(object? Inner);
+
+    private sealed class CountsEnumerations : ArrayList
+    {
+        public int Enumerations { get; private set; }
+
+        public override IEnumerator GetEnumerator()
+        {
+            Enumerations++;
+            return new ArrayList { "not what was passed" }.GetEnumerator();
+        }
+    }
 
     private sealed class OnlyPairs : IReadOnlyCollection<KeyValuePair<string, string>>
     {

@@ -87,11 +87,29 @@ public sealed class RecordedValuesTests
     }
 
     [Fact]
-    public void A_secret_value_is_scrubbed_from_the_other_values_recorded()
+    public void A_secret_value_is_scrubbed_from_the_other_values_recorded_in_any_case_and_as_JSON_escapes_it()
     {
-        var recorded = Record(new Hashtable { ["Token"] = "abc123xyz", ["Uri"] = "https://example.test/?sig=abc123xyz&x=1" });
+        var recorded = Record(new Hashtable
+        {
+            ["Token"] = "abc123xyz",
+            ["Quoted"] = "p\"w\\d-secret",
+            ["Uri"] = "https://example.test/?sig=abc123xyz&x=1",
+            ["Shout"] = "failed with ABC123XYZ",
+            ["Escaped"] = "the value was p\\\"w\\\\d-secret",
+        }, secretParameters: ["Quoted"]);
 
         Assert.Equal("https://example.test/?sig=[secret]&x=1", (string?)recorded["Uri"]);
+        Assert.Equal("failed with [secret]", (string?)recorded["Shout"]);
+        Assert.Equal("the value was [secret]", (string?)recorded["Escaped"]);
+    }
+
+    [Fact]
+    public void A_map_keyed_by_a_secret_value_is_hashed_whole()
+    {
+        var recorded = Record(new Hashtable { ["Password"] = "Zq8rT5mVw", ["Map"] = new Hashtable { ["Zq8rT5mVw"] = "x" } });
+
+        Assert.DoesNotContain("Zq8rT5mVw", recorded.ToJsonString(), StringComparison.Ordinal);
+        Assert.NotNull(recorded["Map"]!["hmacSha256"]);
     }
 
     [Fact]

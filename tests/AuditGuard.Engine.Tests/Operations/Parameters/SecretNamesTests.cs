@@ -25,6 +25,7 @@ public sealed class SecretNamesTests
     [InlineData("client_secret")]
     [InlineData("privateKey")]
     [InlineData("pwd")]
+    [InlineData("AdminPw")]
     [InlineData("PASSWORD")]
     [InlineData("pаssword")] // Cyrillic а
     [InlineData("Раssword")] // Cyrillic Р and а

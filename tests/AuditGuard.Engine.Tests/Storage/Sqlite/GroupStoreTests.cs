@@ -1,0 +1,150 @@
+using System.Runtime.Versioning;
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Hosting;
+using AuditGuard.Engine.Operations;
+
+namespace AuditGuard.Engine.Tests.Storage.Sqlite;
+
+/// <summary>
+/// A store shared with a Unix group: its files and keys are the group's to use and no one
+/// else's, it is made only in a folder set up for the group, and -Group never re-shares an
+/// existing store. The group is this process's own, so the tests run as any user.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class GroupStoreTests : IDisposable
+{
+    private const UnixFileMode SharedFolder = (UnixFileMode)0x5F8; // 2770
+    private readonly TempFolder _temp = new();
+    private readonly UnixGroup _group;
+
+    public GroupStoreTests()
+    {
+        // A file made in a plain folder gets the process's own group, one it certainly belongs to.
+        var probe = _temp.File("probe");
+        File.WriteAllBytes(probe, []);
+        _group = UnixGroup.OfId(FileStatus.Of(probe)!.GroupId);
+        File.Delete(probe);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void A_group_store_gives_its_database_logs_keys_and_locks_to_the_group_and_to_no_one_else()
+    {
+        var folder = GroupFolder("team", SharedFolder);
+        var path = Path.Combine(folder, "audit.db");
+
+        using (var session = GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }))
+        {
+            Assert.Equal(_group.Name, session.Group);
+            var request = new OperationRequest("Script", null, "app", new Dictionary<string, object?>(), new ScriptAction("noop", [], _ => []), null, "shared", null, null, null, ActorIdentity.Current(null));
+            var operation = session.ExecuteOperation(session.PlanOperation(request, ProcessScriptHost.Instance), out _);
+            Assert.Equal(OperationState.Closed, operation.State);
+            Assert.Equal(_group.Id, FileStatus.Of(path + "-wal")!.GroupId);
+        }
+
+        Assert.Equal((UnixFileMode)0x1B0, ModeOf(path)); // 660
+        Assert.Equal((UnixFileMode)0x1A0, ModeOf(path + ".signer.pfx")); // 640
+        Assert.Equal((UnixFileMode)0x1A0, ModeOf(path + ".secret.key"));
+        Assert.Equal(SharedFolder, ModeOf(path + ".running"));
+        foreach (var file in new[] { path, path + ".signer.pfx", path + ".secret.key", path + ".running" })
+        {
+            Assert.Equal(_group.Id, FileStatus.Of(file)!.GroupId);
+        }
+    }
+
+    [Fact]
+    public void A_member_who_opens_the_store_later_sees_it_shared_and_keeps_its_locks_shared()
+    {
+        var path = Path.Combine(GroupFolder("team", SharedFolder), "audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }).Dispose();
+
+        using var session = GuardSession.OpenFile(path, new GuardSessionOptions());
+
+        Assert.Equal(_group.Name, session.Group);
+        var probe = new FileLockLivenessProbe(path + ".running", UnixGroup.Find(_group.Name));
+        using var hold = probe.Hold(Guid.NewGuid());
+        var lockFile = Directory.GetFiles(path + ".running").Single();
+        Assert.Equal((UnixFileMode)0x1B0, ModeOf(lockFile));
+    }
+
+    [Theory]
+    [InlineData(0x1F8, "setgid")] // 770: the logs SQLite makes later would get each member's own group
+    [InlineData(0x1C0, "setgid")] // 700
+    public void A_folder_not_set_up_for_the_group_is_refused_with_what_to_run(int mode, string hint)
+    {
+        var folder = GroupFolder("team", (UnixFileMode)mode);
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(Path.Combine(folder, "audit.db"), new GuardSessionOptions { Group = _group.Name }));
+
+        Assert.Equal(ErrorIds.AuditStoreFolderUnsafe, error.ErrorId);
+        Assert.Contains(hint, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"chmod 2770 '{folder}'", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    [Fact]
+    public void A_folder_every_user_can_write_to_is_refused_even_for_a_group()
+    {
+        var folder = GroupFolder("team", (UnixFileMode)0x5FF); // 2777
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(Path.Combine(folder, "audit.db"), new GuardSessionOptions { Group = _group.Name }));
+
+        Assert.Equal(ErrorIds.AuditStoreFolderUnsafe, error.ErrorId);
+        Assert.Contains("every user can write", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_group_folder_is_still_refused_for_a_store_that_is_not_shared()
+    {
+        var folder = GroupFolder("team", SharedFolder);
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(Path.Combine(folder, "audit.db"), new GuardSessionOptions()));
+
+        Assert.Equal(ErrorIds.AuditStoreFolderUnsafe, error.ErrorId);
+        Assert.Contains("group can write", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_group_that_does_not_exist_is_refused_before_anything_is_made()
+    {
+        var folder = GroupFolder("team", SharedFolder);
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(Path.Combine(folder, "audit.db"), new GuardSessionOptions { Group = "no-such-group-" + Guid.NewGuid().ToString("N")[..8] }));
+
+        Assert.Equal(ErrorIds.AuditStoreGroupInvalid, error.ErrorId);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    [Fact]
+    public void An_existing_store_is_never_re_shared_by_naming_a_group()
+    {
+        var path = _temp.File("audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions()).Dispose();
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }));
+
+        Assert.Equal(ErrorIds.AuditStoreGroupInvalid, error.ErrorId);
+        Assert.Contains("never re-shared", error.Message, StringComparison.Ordinal);
+        Assert.Equal((UnixFileMode)0x180, ModeOf(path)); // still 600
+    }
+
+    [Fact]
+    public void A_store_only_its_owner_uses_names_no_group()
+    {
+        using var session = GuardSession.OpenFile(_temp.File("audit.db"), new GuardSessionOptions());
+
+        Assert.Null(session.Group);
+        Assert.Equal((UnixFileMode)0x180, ModeOf(session.Location));
+    }
+
+    private string GroupFolder(string name, UnixFileMode mode)
+    {
+        var folder = Directory.CreateDirectory(_temp.File(name)).FullName;
+        File.SetUnixFileMode(folder, mode);
+        return folder;
+    }
+
+    private static UnixFileMode ModeOf(string path) => FileStatus.Of(path)!.Mode;
+}
