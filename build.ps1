@@ -121,19 +121,8 @@ function Assert-TestPrerequisites {
     throw "The tests need $($missing -join ', '). Install them first, for example: sudo apt-get install -y $($packages -join ' ')"
 }
 
-function Get-XunitCounts([string] $junitPath) {
-    if (-not (Test-Path $junitPath)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
-    $suites = ([xml](Get-Content -Raw $junitPath)).SelectNodes('//testsuite')
-    $total = $failed = $skipped = 0
-    foreach ($suite in $suites) {
-        $total += [int]$suite.tests
-        $failed += [int]$suite.failures + [int]$suite.errors
-        $skipped += [int]$suite.skipped
-    }
-    [pscustomobject]@{ Passed = $total - $failed - $skipped; Failed = $failed; Skipped = $skipped }
-}
-
 function Invoke-Test {
+    Import-Module (Join-Path $Root 'tools/TestAccounting.psm1') -Force
     Assert-TestPrerequisites
     # Package lays out the module too; the Pester suite installs the package as a user would.
     Invoke-Package
@@ -141,26 +130,25 @@ function Invoke-Test {
     if (Test-Path $ResultsOut) { Remove-Item -Recurse -Force $ResultsOut }
     New-Item -ItemType Directory -Force -Path $ResultsOut | Out-Null
 
+    # Both suites always run, so one report shows everything; each is judged by its results
+    # and its exit code together (a crash can leave a result file that claims nothing failed).
     $junit = Join-Path $ResultsOut 'xunit.junit.xml'
     & dotnet test (Join-Path $Root 'tests/AuditGuard.Engine.Tests') -c $Configuration --nologo `
         --logger "junit;LogFilePath=$junit" --logger 'console;verbosity=minimal' --results-directory $ResultsOut
-    $xunit = Get-XunitCounts $junit
+    $xunit = Read-JUnitResult -Suite 'xunit' -Path $junit | Complete-SuiteResult -ExitCode $LASTEXITCODE
 
     $summaryPath = Join-Path $ResultsOut 'pester-summary.json'
     $env:AUDITGUARD_NUGET_PACKAGES = Get-NuGetPackagesFolder
     & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-ModuleTests.ps1') `
         -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Module') -ResultPath (Join-Path $ResultsOut 'pester.nunit.xml') `
         -SummaryPath $summaryPath
-    $pester = if (Test-Path $summaryPath) { Get-Content -Raw $summaryPath | ConvertFrom-Json }
-              else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $pester = Read-PesterSummary -Suite 'Pester' -Path $summaryPath | Complete-SuiteResult -ExitCode $LASTEXITCODE
 
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    $skipped = $xunit.Skipped + $pester.Skipped
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
-    $summary = "$passed passed, $failed failed" + ($skipped ? ", $skipped skipped" : '')
-    Write-Host $summary
-    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+    $results = @($xunit, $pester)
+    $results | Format-SuiteLine | ForEach-Object { Write-Host $_ }
+    $summary = Get-TestSummary -Results $results
+    Write-Host $summary.Line
+    if (-not $summary.Succeeded) { exit 1 }
 }
 
 function Invoke-Demo {
