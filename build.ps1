@@ -11,6 +11,8 @@
       Demo     build, then walk through AuditGuard in a fresh session on a throwaway store
       Bench    measure the ledger beside this machine's raw limits (SQLite, CMS), write
                out/bench/bench.md and bench.json; fails when a target is missed (-Quick: a smoke run)
+      Mutate   mutation testing (Stryker.NET) of the engine's Ledger, Signing, Canonical and Operations
+               folders; report in out/mutation; not part of Test (it takes about half an hour)
       Soak     long-running stress of the ledger (not built yet: it says so and exits 2)
       Docs     convert docs/help/*.md into the module's MAML help
       Package  write out/package/AuditGuard.<version>.nupkg for Install-PSResource/Install-Module
@@ -21,7 +23,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Soak', 'Docs', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Mutate', 'Soak', 'Docs', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -197,6 +199,72 @@ function Invoke-Bench {
     exit $code
 }
 
+# The folders mutation testing covers, and the score each must reach.
+$MutatedFolders = 'Ledger', 'Signing', 'Canonical', 'Operations'
+$MutationTarget = 80
+
+function Get-MutationScores([string] $reportPath) {
+    # Per folder, from Stryker's JSON report: killed (and timed-out) mutants over every mutant a
+    # test could have killed; compile errors and ignored mutants count for nothing.
+    $report = Get-Content -Raw $reportPath | ConvertFrom-Json
+    $engine = [IO.Path]::GetFullPath((Join-Path $Root 'src/AuditGuard.Engine')) + [IO.Path]::DirectorySeparatorChar
+    $rows = foreach ($file in $report.files.PSObject.Properties) {
+        $relative = ([IO.Path]::GetFullPath($file.Name)).Replace($engine, '').Replace('\', '/')
+        $folder = ($relative -split '/')[0]
+        if ($folder -notin $MutatedFolders) { continue }
+        foreach ($mutant in $file.Value.mutants) { [pscustomobject]@{ Folder = $folder; Status = $mutant.status } }
+    }
+    foreach ($group in $rows | Group-Object Folder | Sort-Object Name) {
+        $count = { param($statuses) @($group.Group | Where-Object Status -in $statuses).Count }
+        $killed = & $count 'Killed', 'Timeout'
+        $survived = & $count 'Survived'
+        $uncovered = & $count 'NoCoverage'
+        $valid = $killed + $survived + $uncovered
+        [pscustomobject]@{
+            Folder     = $group.Name
+            Killed     = $killed
+            Survived   = $survived
+            NoCoverage = $uncovered
+            Score      = $valid ? [math]::Round(100 * $killed / $valid, 1) : 0
+        }
+    }
+}
+
+function Invoke-Mutate {
+    # Stryker rebuilds the test project and swaps a mutated engine into its output folder, so
+    # the folder is removed afterwards: the next Test builds a clean engine again.
+    $mutationOut = Join-Path $Out 'mutation'
+    if (Test-Path $mutationOut) { Remove-Item -Recurse -Force $mutationOut }
+    $testOutput = Join-Path $Root "tests/AuditGuard.Engine.Tests/bin"
+    Push-Location (Join-Path $Root 'tests')
+    try {
+        & dotnet dotnet-stryker --config-file (Join-Path $Root 'tests/stryker-config.json') --output $mutationOut --skip-version-check
+        $code = $LASTEXITCODE
+    }
+    finally {
+        Pop-Location
+        if (Test-Path $testOutput) { Remove-Item -Recurse -Force $testOutput }
+    }
+    if ($code -ne 0) {
+        Write-Error "Stryker failed with exit code $code." -ErrorAction Continue
+        exit $code
+    }
+
+    $report = Join-Path $mutationOut 'reports/mutation-report.json'
+    if (-not (Test-Path $report)) { throw "Stryker wrote no report at $report." }
+    $scores = @(Get-MutationScores $report)
+    $lines = @('| folder | killed | survived | no coverage | score |', '|---|---:|---:|---:|---:|') +
+        @($scores | ForEach-Object { "| $($_.Folder) | $($_.Killed) | $($_.Survived) | $($_.NoCoverage) | $($_.Score.ToString('0.0', [cultureinfo]::InvariantCulture)) % |" })
+    Set-Content -Path (Join-Path $mutationOut 'scores.md') -Value $lines
+    $lines | ForEach-Object { Write-Host $_ }
+    Write-Host "Report: $(Join-Path $mutationOut 'reports/mutation-report.html')"
+    $missed = @($scores | Where-Object Score -lt $MutationTarget)
+    if ($missed.Count -gt 0 -or $scores.Count -ne $MutatedFolders.Count) {
+        Write-Error "Mutation score below $MutationTarget % (or a folder without mutants): $(($missed.Folder) -join ', ')." -ErrorAction Continue
+        exit 1
+    }
+}
+
 function Invoke-NotYetBuilt([string] $what) {
     Write-Error "The $Task task is not built yet: $what" -ErrorAction Continue
     exit 2
@@ -212,6 +280,7 @@ try {
         'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }
         'Bench' { Invoke-Bench }
+        'Mutate' { Invoke-Mutate }
         'Soak' { Invoke-NotYetBuilt 'a long multi-process stress run of the ledger is planned; Test covers concurrency and crash safety meanwhile.' }
     }
 }
