@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Signing;
 
@@ -13,6 +14,8 @@ namespace AuditGuard.Engine.Tests.Ledger;
 /// </summary>
 public sealed class WitnessTests : IDisposable
 {
+    private const string DropGuards = "DROP TRIGGER IF EXISTS records_append_only_update; DROP TRIGGER IF EXISTS records_append_only_delete;";
+
     private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -134,6 +137,120 @@ public sealed class WitnessTests : IDisposable
         Assert.False(result.IsValid);
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.UnknownSigner && v.File == witness);
         Assert.DoesNotContain(result.Verdicts, v => v.Kind == VerdictKind.SignatureInvalid);
+    }
+
+    [Fact]
+    public void A_deleted_tail_is_Truncated_and_says_where_the_store_now_ends()
+    {
+        var (path, witness) = StoreWithWitness("truncated.db", notes: 5);
+        LedgerFixture.Sqlite(path, DropGuards + "DELETE FROM records WHERE seq >= 4;");
+        var hash = Hex.Lower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(witness)));
+
+        var verdict = Assert.Single(LedgerFixture.Verify(path, witness).Verdicts);
+
+        Assert.Equal(VerdictKind.Truncated, verdict.Kind);
+        Assert.Equal($"The witness proves the store held record 6 ({hash}); the store now ends at 3: its tail was removed.", verdict.Message);
+    }
+
+    [Fact]
+    public void A_store_with_no_record_left_is_Truncated_to_no_record()
+    {
+        var (path, witness) = StoreWithWitness("emptied.db", notes: 2);
+        LedgerFixture.Sqlite(path, DropGuards + "DELETE FROM records;");
+
+        // Read the emptied store as it is: opening a ledger on it would write a new genesis record.
+        using var store = AuditGuard.Engine.Storage.Sqlite.SqliteRecordStore.Open(path);
+        using var snapshot = store.OpenSnapshot();
+        var result = ChainVerifier.Verify(new SnapshotChainSource(snapshot, []), new VerifyOptions { WitnessPath = witness });
+
+        // With no record left, the witness's signer is unknown too; the missing tail is still reported.
+        Assert.Equal([VerdictKind.UnknownSigner, VerdictKind.Truncated], result.Verdicts.Where(v => v.File == witness).Select(v => v.Kind).Order());
+        var verdict = Assert.Single(result.Verdicts, v => v.Kind == VerdictKind.Truncated);
+        Assert.EndsWith("the store now ends at no record: its tail was removed.", verdict.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_witnessed_record_deleted_from_the_middle_is_RolledBack_not_Truncated()
+    {
+        var (path, witness) = StoreWithWitness("hollowed.db", notes: 3);
+        using (var ledger = LedgerFixture.Open(path))
+        {
+            ledger.Append([LedgerFixture.Note(5), LedgerFixture.Note(6)]);
+        }
+
+        LedgerFixture.Sqlite(path, DropGuards + "DELETE FROM records WHERE seq = 4;");
+        var hash = Hex.Lower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(witness)));
+
+        var verdict = Assert.Single(LedgerFixture.Verify(path, witness).Verdicts, v => v.File == witness);
+
+        Assert.Equal(VerdictKind.RolledBack, verdict.Kind);
+        Assert.Equal(4, verdict.Sequence);
+        Assert.Equal($"The witness proves record 4 was {hash}; the store now holds a different history there: it was rolled back or replaced.", verdict.Message);
+    }
+
+    [Fact]
+    public void Exporting_never_overwrites_a_witness_unless_asked()
+    {
+        var (path, witness) = StoreWithWitness("export.db", notes: 1);
+        var before = File.ReadAllBytes(witness);
+        using var ledger = LedgerFixture.Open(path);
+        var newer = ledger.WriteCheckpoint();
+
+        Assert.Equal(ErrorIds.AuditExportTargetExists, Assert.Throws<AuditGuardException>(() => Witness.Export(newer, witness, overwrite: false)).ErrorId);
+        Assert.Equal(before, File.ReadAllBytes(witness));
+
+        // Only the signature file left behind still counts as a witness in the way.
+        File.Delete(witness);
+        Assert.Equal(ErrorIds.AuditExportTargetExists, Assert.Throws<AuditGuardException>(() => Witness.Export(newer, witness, overwrite: false)).ErrorId);
+
+        Witness.Export(newer, witness, overwrite: true);
+        Assert.Equal(newer.Body, File.ReadAllBytes(witness));
+        Assert.Equal(newer.Signature, File.ReadAllBytes(witness + Witness.SignatureSuffix));
+    }
+
+    [Fact]
+    public void Exporting_into_a_missing_folder_is_ExportFailed()
+    {
+        var (path, _) = StoreWithWitness("missing-folder.db", notes: 1);
+        using var ledger = LedgerFixture.Open(path);
+        var target = _temp.File("no/such/folder/witness.json");
+
+        var error = Assert.Throws<AuditGuardException>(() => Witness.Export(ledger.WriteCheckpoint(), target, overwrite: false));
+
+        Assert.Equal(ErrorIds.AuditExportFailed, error.ErrorId);
+        Assert.False(Directory.Exists(_temp.File("no")));
+    }
+
+    [Fact]
+    public void A_witness_that_cannot_be_read_is_refused_with_the_reason()
+    {
+        var (path, witness) = StoreWithWitness("unreadable.db", notes: 1);
+        File.Delete(witness + Witness.SignatureSuffix);
+
+        var missing = Assert.Throws<AuditGuardException>(() => LedgerFixture.Verify(path, witness));
+        Assert.Equal(ErrorIds.AuditWitnessUnreadable, missing.ErrorId);
+
+        File.WriteAllText(witness + Witness.SignatureSuffix, "x");
+        File.WriteAllText(witness, "not json");
+        var malformed = Assert.Throws<AuditGuardException>(() => LedgerFixture.Verify(path, witness));
+        Assert.Equal(ErrorIds.AuditWitnessUnreadable, malformed.ErrorId);
+        Assert.Contains("the body is not a readable record", malformed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_record_that_is_not_a_checkpoint_is_not_a_witness()
+    {
+        var path = _temp.File("note-witness.db");
+        var witness = _temp.File("note-witness.json");
+        using (var ledger = LedgerFixture.Open(path))
+        {
+            Witness.Export(ledger.Append(LedgerFixture.Note(1)), witness, overwrite: false);
+        }
+
+        var error = Assert.Throws<AuditGuardException>(() => LedgerFixture.Verify(path, witness));
+
+        Assert.Equal(ErrorIds.AuditWitnessUnreadable, error.ErrorId);
+        Assert.Contains("it is a 'test.note' record, not a checkpoint.", error.Message, StringComparison.Ordinal);
     }
 
     private (string Path, string Witness) StoreWithWitness(string name, int notes, string witnessName = "witness.json")
