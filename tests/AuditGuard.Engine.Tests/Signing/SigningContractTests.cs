@@ -1,0 +1,206 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Signing;
+
+namespace AuditGuard.Engine.Tests.Signing;
+
+/// <summary>
+/// The edges of the signing API: arguments refused as the argument they are (not as a crash
+/// further in), the exact ends of a certificate's validity, what a refusal names, and a
+/// signature that brings a certificate of its own.
+/// </summary>
+public sealed class SigningContractTests : IDisposable
+{
+    private static readonly byte[] Content = "{\"v\":1}"u8.ToArray();
+
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public static TheoryData<string, Action> NullArguments()
+    {
+        var clock = TimeProvider.System;
+        using var certificate = TestCertificates.Ecdsa();
+        var copy = X509CertificateLoader.LoadCertificate(certificate.RawData);
+        return new TheoryData<string, Action>
+        {
+            { "certificate", () => CertificateFingerprint.Of(null!) },
+            { "signature", () => DetachedSignature.Verify(Content, null!, copy) },
+            { "signer", () => DetachedSignature.Verify(Content, [1, 2, 3], null!) },
+            { "signature", () => DetachedSignature.ReadSigningTime(null!) },
+            { "signer", () => SignerTrust.Evaluate(null!, isStoreGeneratedKey: true, null, DateTimeOffset.UtcNow) },
+            { "clock", () => LocalSigningKey.Create("/tmp/never-created.pfx", Guid.NewGuid(), null!) },
+            { "clock", () => LocalSigningKey.TryLoad("/tmp/never-read.pfx", null!) },
+            { "subject", () => SigningCertificateFactory.CreateSelfSigned(null!, SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(1), clock) },
+            { "clock", () => SigningCertificateFactory.CreateSelfSigned("CN=x", SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(1), null!) },
+            { "certificate", () => SigningCertificateFactory.ExportPfx(null!, "/tmp/never-written.pfx", null) },
+            { "certificate", () => SigningKey.FromCertificate(null!, clock) },
+            { "clock", () => SigningKey.FromCertificate(copy, null!) },
+            { "clock", () => SigningKey.FromPfxFile("/tmp/never-read.pfx", null, null!) },
+            { "clock", () => SigningKey.FromPemFiles("/tmp/never-read.pem", "/tmp/never-read.key", null, null!) },
+            { "thumbprint", () => SigningKey.FromCurrentUserStore(null!, clock) },
+            { "clock", () => SigningKey.FromCurrentUserStore("00", null!) },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(NullArguments))]
+    public void A_missing_argument_is_refused_by_name(string parameter, Action call)
+    {
+        var error = Assert.Throws<ArgumentNullException>(call);
+
+        Assert.Equal(parameter, error.ParamName);
+    }
+
+    public static TheoryData<string, Action> EmptyPaths() => new()
+    {
+        { "pfxPath", () => LocalSigningKey.Create("", Guid.NewGuid(), TimeProvider.System) },
+        { "pfxPath", () => LocalSigningKey.TryLoad("", TimeProvider.System) },
+        { "path", () => SigningKey.FromPfxFile("", null, TimeProvider.System) },
+        { "certificatePath", () => SigningKey.FromPemFiles("", "/tmp/never-read.key", null, TimeProvider.System) },
+        { "privateKeyPath", () => SigningKey.FromPemFiles("/tmp/never-read.pem", "", null, TimeProvider.System) },
+        { "path", () => LocalSecretKey.LoadOrCreate("") },
+        { "path", () => LocalSecretKey.TryLoad("") },
+    };
+
+    [Theory]
+    [MemberData(nameof(EmptyPaths))]
+    public void An_empty_path_is_refused_by_name(string parameter, Action call)
+    {
+        var error = Assert.Throws<ArgumentException>(call);
+
+        Assert.Equal(parameter, error.ParamName);
+    }
+
+    [Fact]
+    public void An_empty_export_path_or_a_validity_of_nothing_is_refused()
+    {
+        using var certificate = TestCertificates.Ecdsa();
+
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => SigningCertificateFactory.ExportPfx(certificate, "", null)).ParamName);
+        Assert.Equal("validity", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SigningCertificateFactory.CreateSelfSigned("CN=x", SigningKeyAlgorithm.EcdsaP256, TimeSpan.Zero, TimeProvider.System)).ParamName);
+    }
+
+    [Fact]
+    public void A_certificate_without_its_key_is_not_exported()
+    {
+        using var certificate = TestCertificates.WithoutPrivateKey(TestCertificates.Ecdsa());
+        var path = _temp.File("public-only.pfx");
+
+        var error = Assert.Throws<AuditGuardException>(() => SigningCertificateFactory.ExportPfx(certificate, path, null));
+
+        Assert.Equal(ErrorIds.SigningCertificateNoPrivateKey, error.ErrorId);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void A_certificate_signs_from_the_first_to_the_last_second_of_its_validity()
+    {
+        using var certificate = TestCertificates.Ecdsa(notBefore: TestCertificates.Now.AddDays(-1), notAfter: TestCertificates.Now.AddDays(1));
+        var notBefore = new DateTimeOffset(certificate.NotBefore);
+        var notAfter = new DateTimeOffset(certificate.NotAfter);
+
+        SigningCertificateRules.ThrowIfUnfit(certificate, notBefore, "first second");
+        SigningCertificateRules.ThrowIfUnfit(certificate, notAfter, "last second");
+        Assert.Equal(ErrorIds.SigningCertificateNotYetValid,
+            Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfUnfit(certificate, notBefore.AddSeconds(-1), "before")).ErrorId);
+        Assert.Equal(ErrorIds.SigningCertificateExpired,
+            Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfUnfit(certificate, notAfter.AddSeconds(1), "after")).ErrorId);
+    }
+
+    [Fact]
+    public void A_refused_key_usage_is_named_in_the_message()
+    {
+        using var certificate = TestCertificates.Rsa(2048, extensions: TestCertificates.Usage(X509KeyUsageFlags.KeyEncipherment));
+
+        var error = Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfUnfit(certificate, TestCertificates.Now, "signer.pfx"));
+
+        Assert.Equal(ErrorIds.SigningCertificateKeyUsageForbidsSigning, error.ErrorId);
+        Assert.Contains("its key usage is KeyEncipherment, without DigitalSignature", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_extended_key_usage_lists_its_purposes_by_name_or_number()
+    {
+        const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+        const string Unnamed = "1.3.6.1.4.1.99999.1";
+        using var certificate = TestCertificates.Ecdsa(extensions: TestCertificates.Purposes(ServerAuthentication, Unnamed));
+
+        var error = Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfUnfit(certificate, TestCertificates.Now, "signer.pfx"));
+
+        // The friendly name is the platform's own (Windows and OpenSSL word it differently).
+        var named = new Oid(ServerAuthentication).FriendlyName;
+        Assert.False(string.IsNullOrEmpty(named));
+        Assert.Contains($"its extended key usage ({named}, {Unnamed}) names no code signing, email protection or document signing",
+            error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_curve_is_named_by_its_identifier()
+    {
+        using var certificate = TestCertificates.Ecdsa(curve: ECCurve.NamedCurves.brainpoolP256r1);
+
+        var error = Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfUnfit(certificate, TestCertificates.Now, "signer.pfx"));
+
+        Assert.Equal(ErrorIds.SigningCertificateAlgorithmUnsupported, error.ErrorId);
+        Assert.Contains("ECDSA key on the curve 1.3.36.3.3.2.8.1.1.7", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_signature_that_brings_another_certificate_does_not_verify_against_ours()
+    {
+        // .NET checks a signature against a certificate it carries before the one it is given.
+        using var theirs = TestCertificates.Ecdsa("CN=Theirs");
+        using var ours = TestCertificates.Ecdsa("CN=Ours");
+        var signature = SignIncluding(theirs);
+
+        Assert.False(DetachedSignature.Verify(Content, signature, ours));
+        Assert.True(DetachedSignature.Verify(Content, signature, theirs));
+    }
+
+    [Fact]
+    public void A_content_info_that_is_not_signed_data_does_not_verify()
+    {
+        using var certificate = TestCertificates.Ecdsa();
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteObjectIdentifier("1.2.840.113549.1.7.1");
+            using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            {
+                writer.WriteOctetString(Content);
+            }
+        }
+
+        Assert.False(DetachedSignature.Verify(Content, writer.Encode(), certificate));
+    }
+
+    [Fact]
+    public void A_key_file_beside_the_store_and_a_secret_key_are_created_once_and_read_back()
+    {
+        var secretPath = _temp.File("audit.db.secret.key");
+        var created = LocalSecretKey.LoadOrCreate(secretPath);
+        Assert.Equal(created, LocalSecretKey.LoadOrCreate(secretPath));
+        Assert.NotEqual(new byte[32], created);
+
+        var keyPath = _temp.File("audit.db.signer.pfx");
+        var storeId = Guid.NewGuid();
+        using var key = LocalSigningKey.Create(keyPath, storeId, TimeProvider.System);
+        Assert.Equal($"CN=AuditGuard store {storeId:D}", key.Certificate.Subject);
+        using var loaded = LocalSigningKey.TryLoad(keyPath, TimeProvider.System)!;
+        Assert.Equal(key.Fingerprint, loaded.Fingerprint);
+        Assert.Equal(ErrorIds.SigningCertificateFileExists,
+            Assert.Throws<AuditGuardException>(() => LocalSigningKey.Create(keyPath, storeId, TimeProvider.System)).ErrorId);
+    }
+
+    private static byte[] SignIncluding(X509Certificate2 certificate)
+    {
+        var cms = new SignedCms(new ContentInfo(Content), detached: true);
+        cms.ComputeSignature(new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate) { IncludeOption = X509IncludeOption.EndCertOnly }, silent: true);
+        return cms.Encode();
+    }
+}
