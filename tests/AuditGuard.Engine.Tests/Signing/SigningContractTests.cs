@@ -197,6 +197,49 @@ public sealed class SigningContractTests : IDisposable
             Assert.Throws<AuditGuardException>(() => LocalSigningKey.Create(keyPath, storeId, TimeProvider.System)).ErrorId);
     }
 
+    [Fact]
+    public void A_created_certificate_is_an_end_entity_with_a_key_identifier()
+    {
+        using var certificate = SigningCertificateFactory.CreateSelfSigned("CN=Lab signer", SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(1), TimeProvider.System);
+
+        var constraints = Assert.Single(certificate.Extensions.OfType<X509BasicConstraintsExtension>());
+        Assert.False(constraints.CertificateAuthority);
+        Assert.False(constraints.HasPathLengthConstraint);
+        Assert.True(constraints.Critical);
+        var identifier = Assert.Single(certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>());
+        Assert.False(identifier.Critical);
+        Assert.False(string.IsNullOrEmpty(identifier.SubjectKeyIdentifier));
+    }
+
+    [UnixFact]
+    public void A_key_file_that_cannot_be_read_is_inaccessible_not_missing()
+    {
+        // A folder where the file should be: reading it fails, which is not the same as no file.
+        var folder = Directory.CreateDirectory(_temp.File("a-folder.pfx")).FullName;
+
+        Assert.Equal(ErrorIds.SigningCertificateFileInaccessible,
+            Assert.Throws<AuditGuardException>(() => SigningKey.FromPfxFile(folder, null, TimeProvider.System)).ErrorId);
+        Assert.Equal(ErrorIds.SigningCertificateFileInaccessible,
+            Assert.Throws<AuditGuardException>(() => SigningKey.FromPemFiles(folder, folder, null, TimeProvider.System)).ErrorId);
+        Assert.Equal(ErrorIds.SecretKeyInaccessible, Assert.Throws<AuditGuardException>(() => LocalSecretKey.TryLoad(folder)).ErrorId);
+        Assert.Equal(ErrorIds.SecretKeyInaccessible, Assert.Throws<AuditGuardException>(() => LocalSecretKey.LoadOrCreate(folder)).ErrorId);
+    }
+
+    [UnixFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_private_file_is_created_whole_and_owner_only_and_never_replaces_one_that_exists()
+    {
+        var path = _temp.File("private.bin");
+
+        Assert.True(PrivateFile.TryCreate(path, [1, 2, 3]));
+        Assert.False(PrivateFile.TryCreate(path, [9, 9, 9]));
+
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal([path], Directory.GetFiles(_temp.Path));
+        Assert.ThrowsAny<IOException>(() => PrivateFile.TryCreate(_temp.File("missing/private.bin"), [1]));
+    }
+
     private static byte[] SignIncluding(X509Certificate2 certificate)
     {
         var cms = new SignedCms(new ContentInfo(Content), detached: true);
