@@ -3,8 +3,10 @@ using System.Text.Json.Nodes;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
+using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 using AuditGuard.Engine.Storage.Sqlite;
@@ -185,6 +187,32 @@ public sealed class RecordRulesTests : IDisposable
         Assert.Equal(first, CertificateFingerprint.Of(reopened.FindSignerCertificate(first)!));
         Assert.Equal("CN=Next signer", reopened.FindSignerCertificate(CertificateFingerprint.Of(next))!.Subject);
         Assert.Null(reopened.FindSignerCertificate(new string('0', 64)));
+    }
+
+    [Fact]
+    public void An_undeclared_operations_table_is_built_from_the_chain_when_the_store_opens()
+    {
+        var path = _temp.File("rebuild.db");
+        Guid closed;
+        Guid refused;
+        using (var session = GuardSession.OpenFile(path, new GuardSessionOptions()))
+        {
+            closed = session.ExecuteOperation(session.PlanOperation(new OperationRequest("Script", null, "svc", new Dictionary<string, object?>(),
+                new ScriptAction("run", [], _ => []), null, "why", "CHG-9", null, null, ActorIdentity.Current(null)), ProcessScriptHost.Instance), out _).OperationId;
+            refused = session.RecordRefusal(session.PlanOperation(new OperationRequest("Nothing", null, "x", new Dictionary<string, object?>(),
+                null, null, "why", null, null, null, ActorIdentity.Current(null)), ProcessScriptHost.Instance)).OperationId;
+            session.WriteCheckpoint();
+        }
+
+        // The table and its declaration are gone, as in a store from before the table existed.
+        LedgerFixture.Sqlite(path, "DROP TABLE operations; DELETE FROM projections WHERE name = 'operations';");
+
+        using var reopened = GuardSession.OpenFile(path, new GuardSessionOptions());
+        var views = reopened.QueryOperations(new OperationQuery(), orphanedOnly: false);
+        Assert.Equal([closed, refused], views.Select(v => v.OperationId));
+        Assert.Equal([OperationState.Closed, OperationState.ValidationFailed], views.Select(v => v.State));
+        Assert.Equal("CHG-9", views[0].CorrelationId);
+        Assert.True(reopened.Verify(new VerifyOptions()).IsValid);
     }
 
     [Fact]

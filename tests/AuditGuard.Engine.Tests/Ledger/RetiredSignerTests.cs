@@ -99,6 +99,7 @@ public sealed class RetiredSignerTests : IDisposable
         var error = Assert.Throws<AuditGuardException>(() => before.Append(LedgerFixture.Note(2)));
 
         Assert.Equal(ErrorIds.SignerKeyUnavailable, error.ErrorId);
+        Assert.Contains("was rotated or revoked in another session", error.Message, StringComparison.Ordinal);
         Assert.Equal(count, before.GetSummary().Store.RecordCount);
     }
 

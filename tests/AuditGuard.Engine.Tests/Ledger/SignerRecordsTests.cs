@@ -151,6 +151,19 @@ public sealed class SignerRecordsTests : IDisposable
         Assert.True(asHost.Verify(new VerifyOptions()).IsValid);
     }
 
+    [Fact]
+    public void A_signer_given_by_the_caller_signs_even_when_the_stores_own_key_is_active_too()
+    {
+        using var host = NewKey("CN=Second host");
+        Append(_storeKey, RecordTypes.SignerAdded, Introduces(host));
+
+        using var ledger = LedgerFixture.Open(_path, signingKey: SigningKey.FromCertificate(host.Certificate, TimeProvider.System));
+        var row = ledger.Append(LedgerFixture.Note(3));
+
+        Assert.Equal(host.Fingerprint, row.Signer);
+        Assert.Equal(host.Fingerprint, ledger.GetSummary().SignerFingerprint);
+    }
+
     private static JsonObject Introduces(SigningKey key) => new()
     {
         ["certificate"] = Convert.ToBase64String(key.Certificate.RawData),
