@@ -240,6 +240,20 @@ public sealed class SigningContractTests : IDisposable
         Assert.ThrowsAny<IOException>(() => PrivateFile.TryCreate(_temp.File("missing/private.bin"), [1]));
     }
 
+    [Fact]
+    public void A_disposed_key_releases_its_certificate_and_signs_nothing()
+    {
+        using var certificate = TestCertificates.Ecdsa();
+        var key = SigningKey.FromCertificate(certificate, TimeProvider.System);
+        var held = key.Certificate;
+
+        key.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => key.SignDetached(Content, DateTimeOffset.UtcNow));
+        Assert.ThrowsAny<CryptographicException>(() => held.GetECDsaPrivateKey());
+        Assert.NotNull(certificate.GetECDsaPrivateKey());
+    }
+
     private static byte[] SignIncluding(X509Certificate2 certificate)
     {
         var cms = new SignedCms(new ContentInfo(Content), detached: true);
