@@ -231,11 +231,9 @@ function Get-MutationScores([string] $reportPath) {
 }
 
 function Invoke-Mutate {
-    # Stryker rebuilds the test project and swaps a mutated engine into its output folder, so
-    # the folder is removed afterwards: the next Test builds a clean engine again.
     $mutationOut = Join-Path $Out 'mutation'
     if (Test-Path $mutationOut) { Remove-Item -Recurse -Force $mutationOut }
-    $testOutput = Join-Path $Root "tests/AuditGuard.Engine.Tests/bin"
+    # Stryker finds the test project relative to where it runs; the settings are in the config file.
     Push-Location (Join-Path $Root 'tests')
     try {
         & dotnet dotnet-stryker --config-file (Join-Path $Root 'tests/stryker-config.json') --output $mutationOut --skip-version-check
@@ -243,7 +241,6 @@ function Invoke-Mutate {
     }
     finally {
         Pop-Location
-        if (Test-Path $testOutput) { Remove-Item -Recurse -Force $testOutput }
     }
     if ($code -ne 0) {
         Write-Error "Stryker failed with exit code $code." -ErrorAction Continue
