@@ -113,6 +113,26 @@ public sealed class OperationsIndexTests : IDisposable
         Assert.Contains("cannot move from Closed to Executed", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_filters_a_store_grows_on_are_answered_from_indexes()
+    {
+        // State, correlation id and time are what Get-Operation filters on as a ledger grows.
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_session.Location};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'operations' AND sql IS NOT NULL ORDER BY name";
+        var indexes = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                indexes.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(["operations_by_correlation_id", "operations_by_created", "operations_by_state"], indexes);
+    }
+
     private List<Guid> Find(OperationQuery query) => _session.QueryOperations(query, orphanedOnly: false).Select(v => v.OperationId).ToList();
 
     private OperationPlan Plan(string connector, string? action, string target, string? correlation) => Plan(_session, connector, action, target, correlation);
