@@ -16,6 +16,38 @@ public sealed class SigningContractTests : IDisposable
 {
     private static readonly byte[] Content = "{\"v\":1}"u8.ToArray();
 
+    // Made with openssl (req -newkey ed25519; ecparam -param_enc explicit): .NET cannot make either.
+    private const string Ed25519Certificate = """
+        -----BEGIN CERTIFICATE-----
+        MIIBRjCB+aADAgECAhQD6dRjsFALufDQlgZjcUxn23YpxDAFBgMrZXAwGTEXMBUG
+        A1UEAwwORWQyNTUxOS1zaWduZXIwHhcNMjYxMTI3MTYyOTQ1WhcNMzYxMTI0MTYy
+        OTQ1WjAZMRcwFQYDVQQDDA5FZDI1NTE5LXNpZ25lcjAqMAUGAytlcAMhAHfktJXC
+        IZJ87x2C7TFWjWJMrRky0ksHyF8luvZGXm7yo1MwUTAdBgNVHQ4EFgQU9AvxrywX
+        oDVrS1/uLY/VWBqHJWowHwYDVR0jBBgwFoAU9AvxrywXoDVrS1/uLY/VWBqHJWow
+        DwYDVR0TAQH/BAUwAwEB/zAFBgMrZXADQQCSrH8AyJ+8damPcUD5Ca+xb80BPBQU
+        w2Fo5B4Bbya8VuMcxu6efWiqEc4BlyMktyTPunYrRuKcxxT7wvkIeFYB
+        -----END CERTIFICATE-----
+        """;
+
+    private const string ExplicitCurveCertificate = """
+        -----BEGIN CERTIFICATE-----
+        MIICezCCAiGgAwIBAgIUJtawDSJg+sqZLzaSw5frs8KZCgQwCgYIKoZIzj0EAwIw
+        GTEXMBUGA1UEAwwORXhwbGljaXQtY3VydmUwHhcNMjYxMTI3MTYyOTQ1WhcNMzYx
+        MTI0MTYyOTQ1WjAZMRcwFQYDVQQDDA5FeHBsaWNpdC1jdXJ2ZTCCAUswggEDBgcq
+        hkjOPQIBMIH3AgEBMCwGByqGSM49AQECIQD/////AAAAAQAAAAAAAAAAAAAAAP//
+        /////////////zBbBCD/////AAAAAQAAAAAAAAAAAAAAAP///////////////AQg
+        WsY12Ko6k+ez671VdpiGvGUdBrDMU7D2O848PifSYEsDFQDEnTYIhucEk2pmeOET
+        nSa3gZ9+kARBBGsX0fLhLEJH+Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT+NC4v4a
+        f5uO5+tKfA+eFivOM1drMV7Oy7ZAaDe/UfUCIQD/////AAAAAP//////////vOb6
+        racXnoTzucrC/GMlUQIBAQNCAASAEbqDW3IS4BtRWs3RUnmRmUDKEXEsJ65B3nof
+        JW8eydmaa90tNDeqjAftSt6wlrKWfYjv8ZK3N+sLEkCWhAPAo1MwUTAdBgNVHQ4E
+        FgQUvM7jAcoAbKigrGMPPeulLlHqLfQwHwYDVR0jBBgwFoAUvM7jAcoAbKigrGMP
+        PeulLlHqLfQwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAkIWh
+        GEgjSe0yvHHqZ01oimK6JG6knDEpxDo9v8+6NmwCIEMT+gGAITfR9JskB91I+y9m
+        DknRnAjf5QfMdCLxImSK
+        -----END CERTIFICATE-----
+        """;
+
     private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -252,6 +284,41 @@ public sealed class SigningContractTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => key.SignDetached(Content, DateTimeOffset.UtcNow));
         Assert.ThrowsAny<CryptographicException>(() => held.GetECDsaPrivateKey());
         Assert.NotNull(certificate.GetECDsaPrivateKey());
+    }
+
+    [Fact]
+    public void A_key_of_an_algorithm_other_than_RSA_or_ECDSA_is_refused_by_its_name()
+    {
+        using var certificate = X509Certificate2.CreateFromPem(Ed25519Certificate);
+        var algorithm = certificate.PublicKey.Oid;
+
+        var error = Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfAlgorithmUnfit(certificate, "ed25519.pem"));
+
+        Assert.Equal(ErrorIds.SigningCertificateAlgorithmUnsupported, error.ErrorId);
+        Assert.Equal("1.3.101.112", algorithm.Value);
+        Assert.Contains(algorithm.FriendlyName ?? algorithm.Value!, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_ECDSA_key_whose_curve_is_given_by_explicit_parameters_is_refused()
+    {
+        using var certificate = X509Certificate2.CreateFromPem(ExplicitCurveCertificate);
+
+        var error = Assert.Throws<AuditGuardException>(() => SigningCertificateRules.ThrowIfAlgorithmUnfit(certificate, "explicit.pem"));
+
+        Assert.Equal(ErrorIds.SigningCertificateAlgorithmUnsupported, error.ErrorId);
+        Assert.Contains("ECDSA key on the curve given by explicit parameters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_secret_key_that_cannot_be_created_is_inaccessible()
+    {
+        var path = _temp.File("missing/audit.db.secret.key");
+
+        var error = Assert.Throws<AuditGuardException>(() => LocalSecretKey.LoadOrCreate(path));
+
+        Assert.Equal(ErrorIds.SecretKeyInaccessible, error.ErrorId);
+        Assert.False(Directory.Exists(_temp.File("missing")));
     }
 
     private static byte[] SignIncluding(X509Certificate2 certificate)
