@@ -86,10 +86,11 @@ public sealed class VerificationDetailsTests : IDisposable
 
     [Theory]
     [InlineData("prev", "prev = x'" + "ab" + "'")]
-    [InlineData("time", "time = '2000-01-01T00:00:00.000Z'")]
+    [InlineData("time", "time = '2999-01-01T00:00:00.000Z'")]
     [InlineData("signer", "signer = 'someone else'")]
     [InlineData("op_id", "op_id = '11111111-1111-1111-1111-111111111111'")]
     [InlineData("type", "type = 'test.other'")]
+    [InlineData("type, op_id", "type = 'test.other', op_id = '11111111-1111-1111-1111-111111111111'")]
     public void A_derived_column_that_disagrees_with_its_body_is_one_IndexMismatch_naming_the_column(string column, string assignment)
     {
         var path = LedgerFixture.CreateWithNotes(_temp, 3);
@@ -215,6 +216,8 @@ public sealed class VerificationDetailsTests : IDisposable
         var listed = verdicts.Where(v => v.Kind == VerdictKind.BodyHashMismatch).ToList();
         Assert.Equal([2L, 3L, null], listed.Select(v => v.Sequence));
         Assert.Equal("3 more BodyHashMismatch verdicts were found and not listed one by one.", listed[2].Message);
+        Assert.Equal("No witness was given, so a deleted tail or a whole store swapped for an older copy cannot be seen. Verify with -Witness and a checkpoint kept elsewhere.",
+            verdicts.Single(v => v.Kind == VerdictKind.Unanchored).Message);
         Assert.Equal(VerdictSeverity.Error, listed[2].Severity);
         // Verdicts with a sequence come first, in order; the ones without (the summary, Unanchored) after them.
         Assert.Equal(verdicts.Where(v => v.Sequence is not null).OrderBy(v => v.Sequence).ToList(), verdicts.TakeWhile(v => v.Sequence is not null).ToList());
@@ -328,6 +331,30 @@ public sealed class VerificationDetailsTests : IDisposable
 
         Assert.Equal(TrustLevel.SelfSignedLocal, check.Verify(new VerifyOptions { TrustedRoots = [authority] }).TrustLevel);
         Assert.Equal(TrustLevel.Untrusted, check.Verify(new VerifyOptions()).TrustLevel);
+    }
+
+    [Fact]
+    public void A_derived_table_made_from_another_declaration_is_one_IndexMismatch_listed_after_the_verdicts_that_name_a_record()
+    {
+        var path = _temp.File("declared.db");
+        var witness = _temp.File("declared.json");
+        using (var ledger = LedgerFixture.Open(path, withOperations: true))
+        {
+            ledger.Append([LedgerFixture.Note(1), LedgerFixture.Note(2)]);
+            Witness.Export(ledger.WriteCheckpoint(), witness, overwrite: false);
+        }
+
+        LedgerFixture.Sqlite(path, DropGuards + "DELETE FROM records WHERE seq = 3; UPDATE projections SET definition = 'something else' WHERE name = 'operations';");
+
+        // Read as it is: opening a ledger would rebuild the table from the chain.
+        using var store = AuditGuard.Engine.Storage.Sqlite.SqliteRecordStore.Open(path);
+        using var snapshot = store.OpenSnapshot();
+        var verdicts = ChainVerifier.Verify(new SnapshotChainSource(snapshot, [new OperationsProjection()]), new VerifyOptions { WitnessPath = witness }).Verdicts;
+
+        Assert.Equal([VerdictKind.Truncated, VerdictKind.IndexMismatch], verdicts.Select(v => v.Kind));
+        Assert.Equal(3, verdicts[0].Sequence);
+        Assert.Null(verdicts[1].Sequence);
+        Assert.Equal("The store's derived table 'operations' is missing or was not made as declared.", verdicts[1].Message);
     }
 
     private static SigningKey NewKey(string subject) => SigningKey.FromCertificate(

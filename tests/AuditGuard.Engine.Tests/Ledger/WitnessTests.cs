@@ -135,7 +135,8 @@ public sealed class WitnessTests : IDisposable
         var result = LedgerFixture.Verify(path, witness);
 
         Assert.False(result.IsValid);
-        Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.UnknownSigner && v.File == witness);
+        var unknown = Assert.Single(result.Verdicts, v => v.Kind == VerdictKind.UnknownSigner && v.File == witness);
+        Assert.Equal($"The witness is signed by {stranger.Fingerprint}, a key this store never registered: the store may have been replaced by another.", unknown.Message);
         Assert.DoesNotContain(result.Verdicts, v => v.Kind == VerdictKind.SignatureInvalid);
     }
 
