@@ -118,6 +118,16 @@ public sealed class SigningContractTests : IDisposable
     }
 
     [Fact]
+    public void An_algorithm_the_factory_does_not_know_is_refused_by_name()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            SigningCertificateFactory.CreateSelfSigned("CN=x", (SigningKeyAlgorithm)99, TimeSpan.FromDays(1), TimeProvider.System));
+
+        Assert.Equal("algorithm", error.ParamName);
+        Assert.StartsWith("Not a known signing key algorithm.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_certificate_without_its_key_is_not_exported()
     {
         using var certificate = TestCertificates.WithoutPrivateKey(TestCertificates.Ecdsa());
