@@ -11,6 +11,8 @@
       Demo     build, then walk through AuditGuard in a fresh session on a throwaway store
       Bench    measure the ledger beside this machine's raw limits (SQLite, CMS), write
                out/bench/bench.md and bench.json; fails when a target is missed (-Quick: a smoke run)
+      Mutate   mutation testing (Stryker.NET) of the engine's Ledger, Signing, Canonical and Operations
+               folders; report in out/mutation; not part of Test (it takes about half an hour)
       Soak     long-running stress of the ledger (not built yet: it says so and exits 2)
       Docs     convert docs/help/*.md into the module's MAML help
       Package  write out/package/AuditGuard.<version>.nupkg for Install-PSResource/Install-Module
@@ -21,7 +23,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Soak', 'Docs', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Mutate', 'Soak', 'Docs', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -121,19 +123,8 @@ function Assert-TestPrerequisites {
     throw "The tests need $($missing -join ', '). Install them first, for example: sudo apt-get install -y $($packages -join ' ')"
 }
 
-function Get-XunitCounts([string] $junitPath) {
-    if (-not (Test-Path $junitPath)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
-    $suites = ([xml](Get-Content -Raw $junitPath)).SelectNodes('//testsuite')
-    $total = $failed = $skipped = 0
-    foreach ($suite in $suites) {
-        $total += [int]$suite.tests
-        $failed += [int]$suite.failures + [int]$suite.errors
-        $skipped += [int]$suite.skipped
-    }
-    [pscustomobject]@{ Passed = $total - $failed - $skipped; Failed = $failed; Skipped = $skipped }
-}
-
 function Invoke-Test {
+    Import-Module (Join-Path $Root 'tools/TestAccounting.psm1') -Force
     Assert-TestPrerequisites
     # Package lays out the module too; the Pester suite installs the package as a user would.
     Invoke-Package
@@ -141,26 +132,25 @@ function Invoke-Test {
     if (Test-Path $ResultsOut) { Remove-Item -Recurse -Force $ResultsOut }
     New-Item -ItemType Directory -Force -Path $ResultsOut | Out-Null
 
+    # Both suites always run, so one report shows everything; each is judged by its results
+    # and its exit code together (a crash can leave a result file that claims nothing failed).
     $junit = Join-Path $ResultsOut 'xunit.junit.xml'
     & dotnet test (Join-Path $Root 'tests/AuditGuard.Engine.Tests') -c $Configuration --nologo `
         --logger "junit;LogFilePath=$junit" --logger 'console;verbosity=minimal' --results-directory $ResultsOut
-    $xunit = Get-XunitCounts $junit
+    $xunit = Read-JUnitResult -Suite 'xunit' -Path $junit | Complete-SuiteResult -ExitCode $LASTEXITCODE
 
     $summaryPath = Join-Path $ResultsOut 'pester-summary.json'
     $env:AUDITGUARD_NUGET_PACKAGES = Get-NuGetPackagesFolder
     & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-ModuleTests.ps1') `
         -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Module') -ResultPath (Join-Path $ResultsOut 'pester.nunit.xml') `
         -SummaryPath $summaryPath
-    $pester = if (Test-Path $summaryPath) { Get-Content -Raw $summaryPath | ConvertFrom-Json }
-              else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $pester = Read-PesterSummary -Suite 'Pester' -Path $summaryPath | Complete-SuiteResult -ExitCode $LASTEXITCODE
 
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    $skipped = $xunit.Skipped + $pester.Skipped
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
-    $summary = "$passed passed, $failed failed" + ($skipped ? ", $skipped skipped" : '')
-    Write-Host $summary
-    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+    $results = @($xunit, $pester)
+    $results | Format-SuiteLine | ForEach-Object { Write-Host $_ }
+    $summary = Get-TestSummary -Results $results
+    Write-Host $summary.Line
+    if (-not $summary.Succeeded) { exit 1 }
 }
 
 function Invoke-Demo {
@@ -209,6 +199,69 @@ function Invoke-Bench {
     exit $code
 }
 
+# The folders mutation testing covers, and the score each must reach.
+$MutatedFolders = 'Ledger', 'Signing', 'Canonical', 'Operations'
+$MutationTarget = 80
+
+function Get-MutationScores([string] $reportPath) {
+    # Per folder, from Stryker's JSON report: killed (and timed-out) mutants over every mutant a
+    # test could have killed; compile errors and ignored mutants count for nothing.
+    $report = Get-Content -Raw $reportPath | ConvertFrom-Json
+    $engine = [IO.Path]::GetFullPath((Join-Path $Root 'src/AuditGuard.Engine')) + [IO.Path]::DirectorySeparatorChar
+    $rows = foreach ($file in $report.files.PSObject.Properties) {
+        $relative = ([IO.Path]::GetFullPath($file.Name)).Replace($engine, '').Replace('\', '/')
+        $folder = ($relative -split '/')[0]
+        if ($folder -notin $MutatedFolders) { continue }
+        foreach ($mutant in $file.Value.mutants) { [pscustomobject]@{ Folder = $folder; Status = $mutant.status } }
+    }
+    foreach ($group in $rows | Group-Object Folder | Sort-Object Name) {
+        $count = { param($statuses) @($group.Group | Where-Object Status -in $statuses).Count }
+        $killed = & $count 'Killed', 'Timeout'
+        $survived = & $count 'Survived'
+        $uncovered = & $count 'NoCoverage'
+        $valid = $killed + $survived + $uncovered
+        [pscustomobject]@{
+            Folder     = $group.Name
+            Killed     = $killed
+            Survived   = $survived
+            NoCoverage = $uncovered
+            Score      = $valid ? [math]::Round(100 * $killed / $valid, 1) : 0
+        }
+    }
+}
+
+function Invoke-Mutate {
+    $mutationOut = Join-Path $Out 'mutation'
+    if (Test-Path $mutationOut) { Remove-Item -Recurse -Force $mutationOut }
+    # Stryker finds the test project relative to where it runs; the settings are in the config file.
+    Push-Location (Join-Path $Root 'tests')
+    try {
+        & dotnet dotnet-stryker --config-file (Join-Path $Root 'tests/stryker-config.json') --output $mutationOut --skip-version-check
+        $code = $LASTEXITCODE
+    }
+    finally {
+        Pop-Location
+    }
+    if ($code -ne 0) {
+        Write-Error "Stryker failed with exit code $code." -ErrorAction Continue
+        exit $code
+    }
+
+    $report = Join-Path $mutationOut 'reports/mutation-report.json'
+    if (-not (Test-Path $report)) { throw "Stryker wrote no report at $report." }
+    $scores = @(Get-MutationScores $report)
+    $lines = @('| folder | killed | survived | no coverage | score |', '|---|---:|---:|---:|---:|') +
+        @($scores | ForEach-Object { "| $($_.Folder) | $($_.Killed) | $($_.Survived) | $($_.NoCoverage) | $($_.Score.ToString('0.0', [cultureinfo]::InvariantCulture)) % |" })
+    Set-Content -Path (Join-Path $mutationOut 'scores.md') -Value $lines
+    $lines | ForEach-Object { Write-Host $_ }
+    Write-Host "Report: $(Join-Path $mutationOut 'reports/mutation-report.html')"
+    $missed = @($scores | Where-Object Score -lt $MutationTarget)
+    if ($missed.Count -gt 0 -or $scores.Count -ne $MutatedFolders.Count) {
+        Write-Error "Mutation score below $MutationTarget % (or a folder without mutants): $(($missed.Folder) -join ', ')." -ErrorAction Continue
+        exit 1
+    }
+}
+
 function Invoke-NotYetBuilt([string] $what) {
     Write-Error "The $Task task is not built yet: $what" -ErrorAction Continue
     exit 2
@@ -224,6 +277,7 @@ try {
         'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }
         'Bench' { Invoke-Bench }
+        'Mutate' { Invoke-Mutate }
         'Soak' { Invoke-NotYetBuilt 'a long multi-process stress run of the ledger is planned; Test covers concurrency and crash safety meanwhile.' }
     }
 }

@@ -73,15 +73,12 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
 
     It 'creates several stores racing for one new path as a single store' {
         $path = Join-Path $TestDrive 'raced.db'
-        $module = Get-AuditGuardModulePath
-        $jobs = 1..4 | ForEach-Object {
-            Start-ThreadJob -ArgumentList $path, $module, (Get-PwshPath) -ScriptBlock {
-                param($path, $module, $pwsh)
-                & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$module'; (Connect-AuditStore -Path '$path' -PassThru).StoreId.ToString()"
-            }
-        }
-        $ids = $jobs | Receive-Job -Wait -AutoRemoveJob
-        @($ids).Count | Should -Be 4
+        # The processes import the module, then wait on one barrier, so they open the new path together.
+        $workers = Invoke-ConcurrentPwsh -Count 4 -BarrierFolder (Join-Path $TestDrive 'create-barrier') `
+            -Script "(Connect-AuditStore -Path '$path' -PassThru).StoreId.ToString()"
+        foreach ($worker in $workers) { $worker.ExitCode | Should -Be 0 -Because $worker.Error }
+        $ids = @($workers | ForEach-Object { $_.Output[-1] })
+        $ids.Count | Should -Be 4
         @($ids | Sort-Object -Unique).Count | Should -Be 1
         (sqlite3 $path 'SELECT count(*) FROM store_meta; SELECT count(*) FROM schema_version;') | Should -Be @('1', '3')
         sqlite3 $path "SELECT count(*) FROM records WHERE type = 'store.created'" | Should -Be '1'
@@ -89,19 +86,28 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         Test-AuditChain -Quiet | Should -BeTrue
     }
 
-    It 'waits for a lock another process holds briefly' {
+    It 'waits for a lock another process holds, and appends once it is released' {
         $path = Join-Path $TestDrive 'locked.db'
         Connect-AuditStore -Path $path
         Connect-AuditStore -Path (Join-Path $TestDrive 'elsewhere.db')
-        $holder = Start-ThreadJob -ArgumentList $path -ScriptBlock {
-            param($path)
-            "BEGIN IMMEDIATE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
+        $marker = Join-Path $TestDrive 'lock-held'
+        $holder = Start-ThreadJob -ArgumentList $path, $marker -ScriptBlock {
+            param($path, $marker)
+            "BEGIN IMMEDIATE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell touch '$marker'`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
         }
-        Start-Sleep -Milliseconds 700
-        # Opening reads; the first append has to wait for the writer's lock.
+        # Only once the other process holds the write lock does the append start.
+        $deadline = [datetime]::UtcNow.AddSeconds(30)
+        while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        $marker | Should -Exist
+        # Opening an existing store takes the write lock briefly too, so time both steps.
+        $clock = [Diagnostics.Stopwatch]::StartNew()
         Connect-AuditStore -Path $path
         (New-AuditCheckpoint).Sequence | Should -Be 1
+        # It waited for the lock (about two seconds) instead of failing or writing around it.
+        $clock.Elapsed.TotalMilliseconds | Should -BeGreaterThan 1000
         $holder | Receive-Job -Wait -AutoRemoveJob | Should -Contain 'locked'
+        sqlite3 $path "SELECT count(*) FROM store_meta WHERE key = 'lock-test'" | Should -Be '0'
+        (Test-AuditChain).IsValid | Should -BeTrue
     }
 }
 

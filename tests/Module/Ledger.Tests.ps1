@@ -291,19 +291,29 @@ Describe 'Signers' {
 }
 
 Describe 'Concurrency and durability' {
-    It 'keeps one dense, valid chain when four processes append at once' {
+    It 'keeps one contiguous, unforked, valid chain when four processes really append at the same time' {
         $path = New-StoreWithCheckpoints 'shared.db' 0
         Disconnect-AuditStore
-        $module = Get-AuditGuardModulePath
-        $jobs = 1..4 | ForEach-Object {
-            Start-ThreadJob -ArgumentList $path, $module, (Get-PwshPath) -ScriptBlock {
-                param($path, $module, $pwsh)
-                & $pwsh -NoProfile -NonInteractive -Command "`$ErrorActionPreference = 'Stop'; Import-Module '$module'; Connect-AuditStore -Path '$path'; 1..25 | ForEach-Object { `$null = New-AuditCheckpoint }; 'done'"
-            }
+        # Each process connects first, then all wait on one barrier, so the appends overlap
+        # instead of following each other as the processes happen to start.
+        $workers = Invoke-ConcurrentPwsh -Count 4 -BarrierFolder (Join-Path $TestDrive 'append-barrier') `
+            -Setup "Connect-AuditStore -Path '$path'" -Script '1..25 | ForEach-Object { (New-AuditCheckpoint).Sequence }'
+
+        foreach ($worker in $workers) {
+            $worker.ExitCode | Should -Be 0 -Because $worker.Error
+            $worker.Output | Should -HaveCount 25
         }
-        $jobs | Receive-Job -Wait -AutoRemoveJob | Should -Be @('done', 'done', 'done', 'done')
+        # The work really overlapped: every process had started before the first one finished.
+        ($workers.Started | Measure-Object -Maximum).Maximum | Should -BeLessThan ($workers.Finished | Measure-Object -Minimum).Minimum
+        # Every append got a sequence of its own, and together they fill 1..100.
+        $returned = @($workers.Output | ForEach-Object { [long]$_ } | Sort-Object)
+        $returned | Should -Be (1..100)
+
         Connect-AuditStore -Path $path
-        (Get-AuditRecord).Sequence | Should -Be (0..100)
+        $records = @(Get-AuditRecord)
+        $records.Sequence | Should -Be (0..100)
+        for ($i = 1; $i -lt $records.Count; $i++) { $records[$i].PreviousHash | Should -Be $records[$i - 1].Hash }
+        @($records.PreviousHash | Sort-Object -Unique).Count | Should -Be $records.Count
         (Test-AuditChain).IsValid | Should -BeTrue
     }
 

@@ -235,11 +235,20 @@ Describe 'Invoke-GuardedWrite with the Script and JsonFile connectors' {
         $recorded.ApiToken.hmacSha256 | Should -Match '^[0-9a-f]{64}$'
         $recorded.Credential.hmacSha256 | Should -Match '^[0-9a-f]{64}$'
         $recorded.Mode | Should -Be 'rotate'
+        # Keyed by the store's own secret key file, not by anything a guesser could know.
+        $key = [IO.File]::ReadAllBytes("$store.secret.key")
+        $key.Length | Should -Be 32
+        $hmac = { param($text) [Convert]::ToHexString([Security.Cryptography.HMACSHA256]::HashData($key, [Text.Encoding]::UTF8.GetBytes($text))).ToLowerInvariant() }
+        $recorded.Password.hmacSha256 | Should -Be (& $hmac "`"$secret`"")
+        $recorded.ApiToken.hmacSha256 | Should -Be (& $hmac "token-$secret")
+        $recorded.Credential.hmacSha256 | Should -Be (& $hmac "svc-deploy`ncred-$secret")
         # While the store is open its newest pages sit in the write-ahead log; after closing, in the file.
         "$store-wal" | Should -Exist
         foreach ($phase in 'open', 'closed') {
             if ($phase -eq 'closed') { Disconnect-AuditStore }
-            foreach ($file in Get-ChildItem "$store*" -File | Where-Object Name -notlike '*.pfx' | Where-Object Name -notlike '*.key') {
+            $files = @(Get-ChildItem "$store*" -File | Where-Object Name -notlike '*.pfx' | Where-Object Name -notlike '*.key')
+            $files.Name | Should -Contain (Split-Path -Leaf $store)
+            foreach ($file in $files) {
                 $bytes = [IO.File]::ReadAllBytes($file.FullName)
                 foreach ($encoding in [Text.Encoding]::UTF8, [Text.Encoding]::Unicode) {
                     $encoding.GetString($bytes) | Should -Not -Match ([regex]::Escape($secret)) -Because "$($file.Name) ($phase) must not hold the secret"

@@ -54,15 +54,30 @@ internal static class LedgerFixture
     }
 
     /// <summary>Runs SQL through the sqlite3 command-line shell, as someone editing the file by hand would.</summary>
-    public static void Sqlite(string path, string sql)
+    public static void Sqlite(string path, string sql) => RunSqlite(path, sql);
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> past the append-only triggers and puts them back as they were,
+    /// so the store's schema stays exact and only the records tell of the attack.
+    /// </summary>
+    public static void SqliteUnguarded(string path, string sql)
+    {
+        const string guards = "'records_append_only_update', 'records_append_only_delete'";
+        var triggers = RunSqlite(path, $"SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND name IN ({guards});");
+        RunSqlite(path, "DROP TRIGGER IF EXISTS records_append_only_update; DROP TRIGGER IF EXISTS records_append_only_delete;\n" + sql + "\n" + triggers);
+    }
+
+    private static string RunSqlite(string path, string sql)
     {
         var start = new ProcessStartInfo("sqlite3") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(path);
         using var process = Process.Start(start)!;
         process.StandardInput.Write(sql);
         process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"sqlite3 failed: {error}");
+        return output.Result;
     }
 }

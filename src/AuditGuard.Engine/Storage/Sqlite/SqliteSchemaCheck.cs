@@ -22,7 +22,7 @@ internal static class SqliteSchemaCheck
         {
             if (!expected.TryGetValue(key, out var wanted))
             {
-                problems.Add($"an extra {key.Type} '{key.Name}' on '{key.Table}'");
+                problems.Add(key.Name == key.Table ? $"an extra {key.Type} '{key.Name}'" : $"an extra {key.Type} '{key.Name}' on '{key.Table}'");
             }
             else if (wanted != sql)
             {

@@ -113,6 +113,55 @@ public sealed class RecordedValuesTests
     }
 
     [Fact]
+    public void Parameters_are_recorded_in_ordinal_name_order_at_every_depth()
+    {
+        var recorded = Record(new Hashtable
+        {
+            ["b"] = 1,
+            ["a"] = new Dictionary<string, object?> { ["z"] = 1, ["Y"] = 2, ["x"] = 3 },
+            ["C"] = 3,
+        });
+
+        Assert.Equal(["C", "a", "b"], recorded.Select(p => p.Key));
+        Assert.Equal(["Y", "x", "z"], recorded["a"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Fact]
+    public void Plain_values_are_recorded_in_one_stable_form()
+    {
+        var id = Guid.NewGuid();
+        var unspecified = new DateTime(2026, 1, 2, 3, 4, 5, 678, DateTimeKind.Unspecified);
+
+        var recorded = Record(new Hashtable
+        {
+            ["Id"] = id,
+            ["Day"] = DayOfWeek.Friday,
+            ["Utc"] = new DateTime(2026, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc),
+            ["Unspecified"] = unspecified,
+            ["Max"] = (ulong)long.MaxValue,
+            ["Map"] = new Dictionary<string, object?> { ["b"] = new object?[] { true, null }, ["a"] = 1 },
+            ["Numbered"] = new Hashtable { [2] = "two", [1] = "one" },
+        });
+
+        Assert.Equal(id.ToString("D"), (string?)recorded["Id"]);
+        Assert.Equal("Friday", (string?)recorded["Day"]);
+        Assert.Equal(Rfc3339.Format(new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero)), (string?)recorded["Utc"]);
+        // A time without a zone is the caller's local time, as PowerShell means it.
+        Assert.Equal(Rfc3339.Format(DateTime.SpecifyKind(unspecified, DateTimeKind.Local)), (string?)recorded["Unspecified"]);
+        Assert.Equal("9223372036854775807", (string?)recorded["Max"]!["integer"]);
+        Assert.Equal("""{"a":1,"b":[true,null]}""", recorded["Map"]!.ToJsonString());
+        Assert.Equal("""{"1":"one","2":"two"}""", recorded["Numbered"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_credential_without_a_user_name_is_keyed_over_an_empty_name_and_its_password()
+    {
+        var recorded = Record(new Hashtable { ["Credential"] = new SecretValue(null, new NetworkCredential("", "pa55").SecurePassword) });
+
+        Assert.Equal(Hmac(Key, "\npa55"), (string?)recorded["Credential"]!["hmacSha256"]);
+    }
+
+    [Fact]
     public void Numbers_JSON_cannot_carry_exactly_are_recorded_as_text_and_say_so()
     {
         var recorded = Record(new Hashtable

@@ -29,7 +29,7 @@ public sealed class GroupStoreTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
+    [LinuxFact]
     public void A_group_store_gives_its_database_logs_keys_and_locks_to_the_group_and_to_no_one_else()
     {
         var folder = GroupFolder("team", SharedFolder);
@@ -54,7 +54,7 @@ public sealed class GroupStoreTests : IDisposable
         }
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_member_who_opens_the_store_later_sees_it_shared_and_keeps_its_locks_shared()
     {
         var path = Path.Combine(GroupFolder("team", SharedFolder), "audit.db");
@@ -69,7 +69,7 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Equal((UnixFileMode)0x1B0, ModeOf(lockFile));
     }
 
-    [Theory]
+    [LinuxTheory]
     [InlineData(0x1F8, "setgid")] // 770: the logs SQLite makes later would get each member's own group
     [InlineData(0x1C0, "setgid")] // 700
     public void A_folder_not_set_up_for_the_group_is_refused_with_what_to_run(int mode, string hint)
@@ -84,7 +84,7 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_folder_every_user_can_write_to_is_refused_even_for_a_group()
     {
         var folder = GroupFolder("team", (UnixFileMode)0x5FF); // 2777
@@ -95,7 +95,7 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Contains("every user can write", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_group_folder_is_still_refused_for_a_store_that_is_not_shared()
     {
         var folder = GroupFolder("team", SharedFolder);
@@ -106,7 +106,7 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Contains("group can write", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_group_that_does_not_exist_is_refused_before_anything_is_made()
     {
         var folder = GroupFolder("team", SharedFolder);
@@ -117,7 +117,7 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }
 
-    [Fact]
+    [LinuxFact]
     public void An_existing_store_is_never_re_shared_by_naming_a_group()
     {
         var path = _temp.File("audit.db");
@@ -130,7 +130,7 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Equal((UnixFileMode)0x180, ModeOf(path)); // still 600
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_store_only_its_owner_uses_names_no_group()
     {
         using var session = GuardSession.OpenFile(_temp.File("audit.db"), new GuardSessionOptions());

@@ -143,14 +143,10 @@ public sealed class SqliteRecordStoreTests : IDisposable
         }
     }
 
-    [Fact]
+    [UnixFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void The_store_file_and_its_log_are_readable_by_the_owner_only()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
         var path = _temp.File("private.db");
         using var store = SqliteRecordStore.Open(path);
         // SQLite creates the log at the first write and gives it the database file's mode;
