@@ -17,6 +17,7 @@ public abstract class AuditGuardCmdlet : PSCmdlet
     {
         try
         {
+            using var scope = BeginWork();
             work();
         }
         catch (AuditGuardException e)
@@ -28,6 +29,14 @@ public abstract class AuditGuardCmdlet : PSCmdlet
             ThrowTerminatingError(ErrorRecords.Unexpected(e, MyInvocation.MyCommand?.Name));
         }
     }
+
+    /// <summary>What a cmdlet sets up for the duration of one piece of engine work, on the thread that does it.</summary>
+    private protected virtual IDisposable? BeginWork() => null;
+
+    /// <summary>Whether verbose messages are shown: -Verbose on this command, or $VerbosePreference.</summary>
+    private protected bool IsVerbose => MyInvocation.BoundParameters.TryGetValue("Verbose", out var given)
+        ? LanguagePrimitives.IsTrue(given)
+        : GetVariableValue("VerbosePreference") is ActionPreference.Continue or ActionPreference.Inquire or ActionPreference.Stop;
 
     /// <summary>Whether this command runs under -WhatIf, given on it or inherited through $WhatIfPreference.</summary>
     private protected bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)

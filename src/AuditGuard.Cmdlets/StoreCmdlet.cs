@@ -13,6 +13,10 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     // A store this command opened for itself, closed when it ends; never the connected one.
     private GuardSession? _opened;
 
+    // While engine work runs: where waits for the store's lock are told (-Verbose), once a store is in use.
+    private bool _working;
+    private IDisposable? _waitReport;
+
     /// <summary>The store to use for this command instead of the connected one: its path, or a store object.</summary>
     [Parameter]
     [StoreTransformation]
@@ -20,7 +24,33 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     public string? Store { get; set; }
 
     /// <summary>The store this command works on.</summary>
-    private protected GuardSession Session => Store is null ? StoreSession.GetOrConnectDefault(this) : OpenNamed(Store);
+    private protected GuardSession Session => ReportingWaits(Store is null ? StoreSession.GetOrConnectDefault(this) : OpenNamed(Store));
+
+    private protected override IDisposable? BeginWork()
+    {
+        _working = true;
+        return new WorkScope(this);
+    }
+
+    private GuardSession ReportingWaits(GuardSession session)
+    {
+        if (_working && _waitReport is null && IsVerbose)
+        {
+            _waitReport = session.ReportLockWaits(WriteVerbose);
+        }
+
+        return session;
+    }
+
+    private sealed class WorkScope(StoreCmdlet cmdlet) : IDisposable
+    {
+        public void Dispose()
+        {
+            cmdlet._working = false;
+            cmdlet._waitReport?.Dispose();
+            cmdlet._waitReport = null;
+        }
+    }
 
     /// <summary>ShouldProcess against the store this command works on, decided before the store is opened.</summary>
     private protected bool ShouldProcessStore(string action) => ShouldProcess(StorePath, action);

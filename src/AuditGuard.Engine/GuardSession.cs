@@ -59,10 +59,14 @@ public sealed class GuardSession : IDisposable
     private readonly AuditLedger _ledger;
     private readonly OperationRunner _operations;
 
-    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock, string? group)
+    private readonly Func<Action<string>, IDisposable>? _reportWaits;
+
+    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock, string? group,
+        Func<Action<string>, IDisposable>? reportWaits)
     {
         _ledger = ledger;
         Group = group;
+        _reportWaits = reportWaits;
         Connectors = connectors;
         Policy = policy;
         Clock = clock;
@@ -148,7 +152,8 @@ public sealed class GuardSession : IDisposable
             }
         }
 
-        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(), liveness, options.Clock, keyFiles.Group?.Name);
+        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(), liveness, options.Clock, keyFiles.Group?.Name,
+            store is SqliteRecordStore sqlite ? sqlite.ReportWaitsTo : null);
     }
 
     /// <summary>
@@ -172,6 +177,21 @@ public sealed class GuardSession : IDisposable
         {
             throw StoreErrors.AdoptionRefused(File.Exists(keys.SignerKeyPath) ? keys.SignerKeyPath : keys.SecretKeyPath,
                 "is a key file for a store that does not exist yet");
+        }
+    }
+
+    /// <summary>
+    /// Tells <paramref name="report"/> when a write made on this thread of work waits for a lock
+    /// (another process or runspace is writing), until the returned scope is disposed.
+    /// </summary>
+    public IDisposable ReportLockWaits(Action<string> report) => _reportWaits?.Invoke(report) ?? NoReport.Instance;
+
+    private sealed class NoReport : IDisposable
+    {
+        public static readonly NoReport Instance = new();
+
+        public void Dispose()
+        {
         }
     }
 

@@ -109,6 +109,30 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         sqlite3 $path "SELECT count(*) FROM store_meta WHERE key = 'lock-test'" | Should -Be '0'
         (Test-AuditChain).IsValid | Should -BeTrue
     }
+
+    It 'says with -Verbose that a write waits for the lock, and says nothing of a wait that did not happen' {
+        $path = Join-Path $TestDrive 'told.db'
+        Connect-AuditStore -Path $path
+        $quiet = @(New-AuditCheckpoint -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Waiting*' })
+        $quiet | Should -BeNullOrEmpty
+        $marker = Join-Path $TestDrive 'told-lock-held'
+        $holder = Start-ThreadJob -ArgumentList $path, $marker -ScriptBlock {
+            param($path, $marker)
+            "BEGIN IMMEDIATE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell touch '$marker'`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
+        }
+        $deadline = [datetime]::UtcNow.AddSeconds(30)
+        while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        $marker | Should -Exist
+
+        $output = New-AuditCheckpoint -Verbose 4>&1
+
+        $waits = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Waiting*' })
+        $waits.Count | Should -Be 1
+        $waits[0].Message | Should -BeLike "Waiting up to 15 s for the write lock on '$path', which another writer holds."
+        @($output | Where-Object Sequence).Count | Should -Be 1
+        $holder | Receive-Job -Wait -AutoRemoveJob | Should -Contain 'locked'
+        (Test-AuditChain).IsValid | Should -BeTrue
+    }
 }
 
 Describe 'The default store' {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AuditGuard.Engine.Errors;
 using Microsoft.Data.Sqlite;
 
@@ -8,10 +9,12 @@ namespace AuditGuard.Engine.Storage.Sqlite;
 /// transaction: an append is a handful of statements, and preparing them anew each time
 /// costs as much as building and hashing the record.
 /// </summary>
-internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path, SchemaWatch schema, StoreFileWatch file)
+internal sealed class SqliteAppendTransaction(SqliteConnection connection, string path, SchemaWatch schema, StoreFileWatch file, TimeSpan busyTimeout)
     : IAppendTransaction, IDisposable
 {
     private readonly SqliteCommand _begin = Statement(connection, "BEGIN IMMEDIATE");
+    private readonly SqliteCommand _askWithoutWaiting = Statement(connection, "PRAGMA busy_timeout = 0");
+    private readonly SqliteCommand _waitAgain = Statement(connection, $"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}");
     private readonly SqliteCommand _commit = Statement(connection, "COMMIT");
     private readonly SqliteCommand _rollback = Statement(connection, "ROLLBACK");
     private readonly SqliteCommand _head = SqliteRecordTable.PrepareHead(connection);
@@ -27,9 +30,9 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
     /// whose file is no longer the one opened, or whose schema is not as AuditGuard made it;
     /// with the write lock held, the schema cannot change between that check and the commit.
     /// </summary>
-    public T Run<T>(Func<IAppendTransaction, T> work)
+    public T Run<T>(Func<IAppendTransaction, T> work, Action<string>? reportWait = null)
     {
-        _begin.ExecuteNonQuery();
+        Begin(reportWait);
         try
         {
             file.ThrowIfMissing();
@@ -48,6 +51,42 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes the write lock. Someone who wants to hear of waits (a -Verbose caller) is told
+    /// before the wait begins: the lock is first asked for once, straight from SQLite without the
+    /// driver's retries and with no busy handler, and only when another writer holds it is it
+    /// waited for, as always.
+    /// </summary>
+    private void Begin(Action<string>? reportWait)
+    {
+        if (reportWait is not null)
+        {
+            _askWithoutWaiting.ExecuteNonQuery();
+            int taken;
+            try
+            {
+                taken = SQLitePCL.raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE");
+            }
+            finally
+            {
+                _waitAgain.ExecuteNonQuery();
+            }
+
+            if (taken == SQLitePCL.raw.SQLITE_OK)
+            {
+                return;
+            }
+
+            if ((taken & 0xFF) is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+            {
+                reportWait(string.Create(CultureInfo.InvariantCulture,
+                    $"Waiting up to {busyTimeout.TotalSeconds:0} s for the write lock on '{path}', which another writer holds."));
+            }
+        }
+
+        _begin.ExecuteNonQuery();
     }
 
     public RecordHead? ReadHead()
@@ -134,7 +173,7 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
 
     public void Dispose()
     {
-        foreach (var command in _prepared.Values.Concat([_begin, _commit, _rollback, _head, _insert, _blob]))
+        foreach (var command in _prepared.Values.Concat([_begin, _askWithoutWaiting, _waitAgain, _commit, _rollback, _head, _insert, _blob]))
         {
             command.Dispose();
         }

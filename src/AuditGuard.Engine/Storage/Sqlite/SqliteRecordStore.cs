@@ -15,6 +15,9 @@ public sealed class SqliteRecordStore : IRecordStore
 {
     private readonly SqliteConnection _connection;
     private readonly object _gate = new();
+
+    // Who, on this thread of work, wants to hear that an append waits for a lock.
+    private readonly AsyncLocal<Action<string>?> _waitListener = new();
     private readonly SqliteStoreOptions _options;
     private readonly SchemaWatch _schema;
     private readonly StoreFileWatch _file;
@@ -147,7 +150,14 @@ public sealed class SqliteRecordStore : IRecordStore
 
     public T Append<T>(Func<IAppendTransaction, T> work)
     {
-        lock (_gate)
+        var report = _waitListener.Value is { } listener ? Quietly(listener) : null;
+        if (!Monitor.TryEnter(_gate))
+        {
+            report?.Invoke($"Waiting for another append to '{Location}' in this process to finish.");
+            Monitor.Enter(_gate);
+        }
+
+        try
         {
             ThrowIfClosed();
             if (ReadOnlyReason is { } reason)
@@ -155,16 +165,50 @@ public sealed class SqliteRecordStore : IRecordStore
                 throw StoreErrors.ReadOnly(Location, reason);
             }
 
-            var writer = _writer ??= new SqliteAppendTransaction(_connection, Location, _schema, _file);
+            var writer = _writer ??= new SqliteAppendTransaction(_connection, Location, _schema, _file, _options.BusyTimeout);
             try
             {
-                return SqliteRetry.Run(() => writer.Run(work), _options.BusyTimeout, _options.Clock, Location);
+                return SqliteRetry.Run(() => writer.Run(work, report), _options.BusyTimeout, _options.Clock, Location);
             }
             catch (SqliteException e)
             {
                 throw SqliteErrors.Writing(e, Location);
             }
         }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Tells <paramref name="report"/> when an append made on this thread of work has to wait for
+    /// a lock, until the returned scope is disposed. A report that fails is dropped: hearing of a
+    /// wait must never break the write.
+    /// </summary>
+    public IDisposable ReportWaitsTo(Action<string> report)
+    {
+        var previous = _waitListener.Value;
+        _waitListener.Value = report;
+        return new WaitReportScope(() => _waitListener.Value = previous);
+    }
+
+    private static Action<string> Quietly(Action<string> report) => message =>
+    {
+        try
+        {
+            report(message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+        }
+    };
+
+    private sealed class WaitReportScope(Action end) : IDisposable
+    {
+        private Action? _end = end;
+
+        public void Dispose() => Interlocked.Exchange(ref _end, null)?.Invoke();
     }
 
     /// <summary>

@@ -273,7 +273,7 @@ public sealed class SqliteRecordStoreTests : IDisposable
         Execute(path, "CREATE TRIGGER quiet BEFORE INSERT ON records BEGIN SELECT RAISE(IGNORE); END;");
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
-        using var transaction = new SqliteAppendTransaction(connection, path, new SchemaWatch(path), new StoreFileWatch(path));
+        using var transaction = new SqliteAppendTransaction(connection, path, new SchemaWatch(path), new StoreFileWatch(path), TimeSpan.FromSeconds(1));
         var body = "{}"u8.ToArray();
         var row = new AuditGuard.Engine.Storage.RecordRow(0, SHA256.HashData(body), new byte[32], "test.note", null, "2026-01-01T00:00:00.000Z", body, [1], "s");
 
