@@ -125,12 +125,13 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
     }
 
     // One level of PowerShell wrapping, for the converter. A [pscustomobject] is its properties,
-    // but only a note property is read: a script or code property would run the caller's code,
-    // in a dry run too, so it is recorded by its kind alone.
+    // but only a plain note property is read: a script or code property, or a note property of a
+    // derived kind (a variable property reads a PSVariable, which can be derived from), would run
+    // the caller's code, in a dry run too, so it is recorded by its type alone.
     private static object? Unwrap(object value) => value switch
     {
         PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(custom.Properties
-            .Select(p => KeyValuePair.Create<string, object?>(p.Name, p is PSNoteProperty ? p.Value : new OpaqueValue(p.MemberType.ToString(), p)))
+            .Select(p => KeyValuePair.Create<string, object?>(p.Name, p.GetType() == typeof(PSNoteProperty) ? p.Value : new OpaqueValue(p.GetType().Name, p)))
             .ToList()),
         PSObject wrapped => wrapped.BaseObject,
         PSCredential credential => new SecretValue(credential.UserName, credential.Password),

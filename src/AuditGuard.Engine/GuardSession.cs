@@ -93,9 +93,10 @@ public sealed class GuardSession : IDisposable
     public static GuardSession OpenFile(string path, GuardSessionOptions options)
     {
         SqliteRecordStore store;
+        UnixGroup? group;
         try
         {
-            var group = options.Group is null ? null : ResolveGroup(options.Group);
+            group = options.Group is null ? null : ResolveGroup(options.Group);
             ThrowIfKeyFilesPrecede(path);
             store = SqliteRecordStore.Open(path, new SqliteStoreOptions
             {
@@ -111,8 +112,32 @@ public sealed class GuardSession : IDisposable
             throw;
         }
 
-        return Open(store, LocalKeyFiles.Beside(store.Location) with { Group = store.SharedGroup },
-            options with { RunningFolder = options.RunningFolder ?? store.Location + ".running" });
+        var created = store.IsNew;
+        try
+        {
+            // Another process may have made the file first, without the group asked for.
+            if (group is not null && store.SharedGroup?.Id != group.Id)
+            {
+                throw StoreErrors.GroupMismatch(store.Location, group.Name, store.SharedGroup?.Name);
+            }
+        }
+        catch
+        {
+            store.Dispose();
+            options.SigningKey?.Dispose();
+            throw;
+        }
+
+        try
+        {
+            return Open(store, LocalKeyFiles.Beside(store.Location) with { Group = store.SharedGroup },
+                options with { RunningFolder = options.RunningFolder ?? store.Location + ".running" });
+        }
+        catch when (created)
+        {
+            SqliteRecordStore.RemoveIfUnborn(store.Location);
+            throw;
+        }
     }
 
     private static UnixGroup ResolveGroup(string name)
@@ -177,6 +202,13 @@ public sealed class GuardSession : IDisposable
         {
             throw StoreErrors.AdoptionRefused(File.Exists(keys.SignerKeyPath) ? keys.SignerKeyPath : keys.SecretKeyPath,
                 "is a key file for a store that does not exist yet");
+        }
+
+        // A lock folder, or a link in its place, would take the locks of the store's writes wherever it leads.
+        var running = full + ".running";
+        if (!File.Exists(full) && (Directory.Exists(running) || File.Exists(running)))
+        {
+            throw StoreErrors.AdoptionRefused(running, "is a lock folder for a store that does not exist yet");
         }
     }
 

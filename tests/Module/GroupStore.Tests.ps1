@@ -39,7 +39,7 @@ Describe 'A store shared with a group' -Skip:(-not $isRoot) {
         $script:shared = Join-Path $base 'team'
         New-Item -ItemType Directory -Path $shared | Out-Null
         chgrp $team $shared
-        chmod 2770 $shared
+        chmod 3770 $shared
         $script:store = Join-Path $shared 'audit.db'
 
         function Invoke-AsUser([string] $User, [string] $Script) {
@@ -92,7 +92,7 @@ Describe 'A store shared with a group' -Skip:(-not $isRoot) {
 
     It 'gives the database, its keys and its lock folder to the group, and nothing to other users' {
         $modes = foreach ($file in $store, "$store.signer.pfx", "$store.secret.key", "$store.running") { stat -c '%a %G' $file }
-        $modes | Should -Be @("660 $team", "640 $team", "640 $team", "2770 $team")
+        $modes | Should -Be @("660 $team", "640 $team", "640 $team", "3770 $team")
     }
 
     It 'keeps out a user outside the group, who can neither read nor write it' {
@@ -112,6 +112,31 @@ Test-Path ./mine.db
         $result.Output | Should -Be @('connect:AuditStoreGroupInvalid,AuditGuard.Cmdlets.ConnectAuditStoreCommand', 'False')
     }
 
+    It 'keeps one member from swapping another member''s files for links' {
+        # The folder is sticky: only a file's owner may rename or remove it, so a member cannot put a
+        # link where the creator's database, key or lock folder is and have AuditGuard act on its target.
+        foreach ($name in 'audit.db', 'audit.db.secret.key', 'audit.db.running') {
+            runuser -u $members[1] -- mv (Join-Path $shared $name) (Join-Path $shared "$name.moved") 2>$null
+            $LASTEXITCODE | Should -Not -Be 0 -Because "$name belongs to the member who created the store"
+            Join-Path $shared $name | Should -Exist
+        }
+    }
+
+    It 'refuses a lock folder a member placed before the store was created, and changes nothing it leads to' {
+        $private = Join-Path $base 'creator-private.txt'
+        Set-Content -Path $private -Value 'private'
+        chown "$($members[0]):" $private
+        chmod 600 $private
+        $next = Join-Path $shared 'next.db'
+        runuser -u $members[1] -- ln -s $private "$next.running"
+        $result = Invoke-AsUser $members[0] @"
+try { Connect-AuditStore -Path '$next' -Group $team -ErrorAction Stop; 'connect:done' } catch { 'connect:' + `$_.FullyQualifiedErrorId }
+Test-Path '$next'
+"@
+        $result.Output | Should -Be @('connect:AuditStoreAdoptionRefused,AuditGuard.Cmdlets.ConnectAuditStoreCommand', 'False')
+        stat -c '%a %G' $private | Should -Be "600 $($members[0])"
+    }
+
     It 'refuses a folder that does not pass the group on to new files, and says how to prepare it' {
         $plain = Join-Path $base 'plain'
         New-Item -ItemType Directory -Path $plain | Out-Null
@@ -121,7 +146,7 @@ Test-Path ./mine.db
 try { Connect-AuditStore -Path '$plain/audit.db' -Group $team -ErrorAction Stop; 'connect:done' } catch { 'connect:' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }
 "@
         $result.Output[0] | Should -Be 'connect:AuditStoreFolderUnsafe,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
-        $result.Output[1] | Should -BeLike "*chmod 2770*"
+        $result.Output[1] | Should -BeLike "*chmod 3770*"
         Get-ChildItem -Force $plain | Should -BeNullOrEmpty
     }
 }

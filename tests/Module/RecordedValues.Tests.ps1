@@ -59,11 +59,20 @@ foreach ($parameters in @{ Value = $deep }, $cased) {
     It 'never runs a parameter object''s own code, in a dry run or a real one' {
         $case = Invoke-InStore @'
 class Noisy { [string] ToString() { Set-Content -Path ./tostring-ran.txt -Value 'ran'; return 'noisy' } }
-$dryRun = Invoke-GuardedWrite -Connector Script -Target t -ScriptBlock { param($Thing) } -Parameters @{ Thing = [Noisy]::new() } -Reason r -WhatIf 6>$null
+class NoisyAddress : System.Net.IPAddress { NoisyAddress() : base([long]0) {} [string] ToString() { Set-Content -Path ./tostring-ran.txt -Value 'ran'; return '7.7.7.7' } }
+class NoisyVariable : System.Management.Automation.PSVariable {
+    NoisyVariable() : base('v') {}
+    [object] get_Value() { Set-Content -Path ./tostring-ran.txt -Value 'ran'; return 'chosen' }
+}
+$holder = [pscustomobject]@{}
+$holder.PSObject.Properties.Add([System.Management.Automation.PSVariableProperty]::new([NoisyVariable]::new()))
+$dryRun = Invoke-GuardedWrite -Connector Script -Target t -ScriptBlock { param($Thing, $Address, $Holder) } -Parameters @{ Thing = [Noisy]::new(); Address = [NoisyAddress]::new(); Holder = $holder } -Reason r -WhatIf 6>$null
 ($dryRun.Parameters.Thing | ConvertTo-Json -Compress)
+($dryRun.Parameters.Address | ConvertTo-Json -Compress)
+($dryRun.Parameters.Holder | ConvertTo-Json -Compress)
 Test-Path ./tostring-ran.txt
 '@
-        $case.Output | Where-Object { $_ -notlike 'What if:*' } | Should -Be @('{"object":"Noisy"}', 'False')
+        $case.Output | Where-Object { $_ -notlike 'What if:*' } | Should -Be @('{"object":"Noisy"}', '{"object":"NoisyAddress"}', '{"v":{"object":"PSVariableProperty"}}', 'False')
     }
 
     It 'never enumerates a collection of the caller''s, bare or inside a framework wrapper, and refuses one as -Parameters itself' {

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace AuditGuard.Engine.Common;
 
@@ -9,6 +10,7 @@ namespace AuditGuard.Engine.Common;
 /// </summary>
 public sealed record UnixGroup(string Name, uint Id)
 {
+    private const int AlreadyExists = 17; // EEXIST on Linux and macOS
     private static readonly object NameService = new();
 
     /// <summary>The group called <paramref name="name"/>, or null when there is none (or this is Windows).</summary>
@@ -68,22 +70,66 @@ public sealed record UnixGroup(string Name, uint Id)
     }
 
     /// <summary>
-    /// Gives <paramref name="path"/> to the group with exactly <paramref name="mode"/>: the mode is
-    /// set after creation because the process umask would otherwise take the group's bits away.
+    /// Gives the file <paramref name="handle"/> has open to the group with exactly
+    /// <paramref name="mode"/>. Through the open file, never by name: in a folder the group can
+    /// write, a member could put a link to some other file under the name between its creation
+    /// and this call. The mode is set after creation because the umask would otherwise take the
+    /// group's bits away.
     /// </summary>
-    public void Give(string path, UnixFileMode mode)
+    public void Give(SafeFileHandle handle, UnixFileMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Windows has no Unix groups.");
+        }
+
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (fchown((int)handle.DangerousGetHandle(), uint.MaxValue, Id) != 0)
+            {
+                throw new IOException($"Could not give a file to group '{Name}' (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        File.SetUnixFileMode(handle, mode);
+    }
+
+    /// <summary>
+    /// Makes the folder <paramref name="path"/>, which must not exist, and gives it to the group
+    /// with exactly <paramref name="mode"/>; false when something already has that name. Safe by
+    /// name only because the folder is new and its parent is sticky: no one else can rename it
+    /// or put anything in its place.
+    /// </summary>
+    public bool TryCreateFolder(string path, UnixFileMode mode)
     {
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("Windows has no Unix groups.");
         }
 
-        if (chown(path, uint.MaxValue, Id) != 0)
+        if (mkdir(path, 0x1C0) != 0)
         {
-            throw new IOException($"Could not give '{path}' to group '{Name}' (errno {Marshal.GetLastPInvokeError()}).");
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == AlreadyExists ? false : throw new IOException($"Could not create the folder '{path}' (errno {errno}).");
+        }
+
+        if (lchown(path, uint.MaxValue, Id) != 0)
+        {
+            throw new IOException($"Could not give the folder '{path}' to group '{Name}' (errno {Marshal.GetLastPInvokeError()}).");
         }
 
         File.SetUnixFileMode(path, mode);
+        return true;
     }
 
     /// <summary>struct group: gr_name and gr_passwd (two pointers), then gr_gid.</summary>
@@ -104,6 +150,12 @@ public sealed record UnixGroup(string Name, uint Id)
     [DllImport("libc")]
     private static extern uint getegid();
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fchown(int descriptor, uint owner, uint group);
+
     [DllImport("libc", SetLastError = true, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-    private static extern int chown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
+    private static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
+
+    [DllImport("libc", SetLastError = true, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int mkdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
 }

@@ -89,7 +89,11 @@ public static class StoreErrors
 
     public static AuditGuardException GroupFolderUnfit(string path, string folder, string group) => new(
         ErrorIds.AuditStoreFolderUnsafe, ErrorKind.SecurityError,
-        $"The store '{path}' is not created for group '{group}': its folder '{folder}' must belong to that group and pass it on to new files (the setgid bit), or the logs SQLite creates later would be unusable by the other members. Prepare the folder once, for example: chgrp {group} '{folder}' && chmod 2770 '{folder}'.", path);
+        $"The store '{path}' is not created for group '{group}': its folder '{folder}' must belong to that group and pass it on to new files (the setgid bit), or the logs SQLite creates later would be unusable by the other members. It must also let the group write there and let only a file's owner rename or remove a file (the sticky bit), so no member can swap another's file for a link. Prepare the folder once, for example: chgrp {group} '{folder}' && chmod 3770 '{folder}'.", path);
+
+    public static AuditGuardException GroupNotGiven(string path, string group, Exception inner) => new(
+        ErrorIds.AuditStoreGroupInvalid, ErrorKind.PermissionDenied,
+        $"'{path}' could not be given to group '{group}' ({inner.Message}), so the store was not created and the file was removed. Check that you are a member of the group in this login.", path, inner);
 
     public static AuditGuardException GroupUnknown(string group) => new(
         ErrorIds.AuditStoreGroupInvalid, ErrorKind.InvalidArgument,

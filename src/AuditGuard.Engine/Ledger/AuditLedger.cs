@@ -344,37 +344,73 @@ public sealed class AuditLedger : IDisposable
             throw StoreErrors.AdoptionRefused(KeyFiles.SecretKeyPath, "already exists");
         }
 
-        var key = options.SigningKey ?? CreateLocalKey(KeyFiles.SignerKeyPath);
-        var draft = new RecordDraft(RecordTypes.StoreCreated, new JsonObject
-        {
-            ["certificate"] = Convert.ToBase64String(key.Certificate.RawData),
-            ["fingerprint"] = key.Fingerprint,
-            ["keyOrigin"] = generated ? KeyOrigins.Generated : KeyOrigins.Provided,
-            ["subject"] = key.Certificate.Subject,
-            ["generator"] = options.Generator,
-        });
-
+        var made = new List<string> { KeyFiles.SecretKeyPath };
+        SigningKey? key = options.SigningKey;
         try
         {
+            if (key is null)
+            {
+                key = CreateLocalKey(KeyFiles.SignerKeyPath);
+                made.Add(KeyFiles.SignerKeyPath);
+            }
+
+            var draft = new RecordDraft(RecordTypes.StoreCreated, new JsonObject
+            {
+                ["certificate"] = Convert.ToBase64String(key.Certificate.RawData),
+                ["fingerprint"] = key.Fingerprint,
+                ["keyOrigin"] = generated ? KeyOrigins.Generated : KeyOrigins.Provided,
+                ["subject"] = key.Certificate.Subject,
+                ["generator"] = options.Generator,
+            });
+            var signer = key;
             _store.Append(transaction =>
             {
                 // Another process may have created the genesis since this one looked.
                 if (transaction.ReadHead() is null)
                 {
                     RecordHead? head = null;
-                    Insert(transaction, key, draft, ref head);
+                    Insert(transaction, signer, draft, ref head);
                 }
 
                 RefreshState(transaction.LastSequenceOfTypes, transaction.ReadRecords);
                 return 0;
             });
         }
+        catch
+        {
+            RemoveKeysOfUnbornStore(made);
+            throw;
+        }
         finally
         {
             if (generated)
             {
-                key.Dispose();
+                key?.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Keys this open made for a store whose first record was not written are removed with it, so
+    /// the next attempt does not find them and refuse them as placed by someone else.
+    /// </summary>
+    private void RemoveKeysOfUnbornStore(List<string> made)
+    {
+        try
+        {
+            if (_store.GetSummary().RecordCount != 0)
+            {
+                return;
+            }
+
+            foreach (var path in made)
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is AuditGuardException or IOException or UnauthorizedAccessException)
+        {
+            // Left for the next connect to report: removing them is a courtesy, not a guarantee.
         }
     }
 

@@ -49,7 +49,8 @@ public interface ILivenessProbe
 public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null) : ILivenessProbe
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode SharedFolder = OwnerOnlyFolder | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.SetGroup;
+    private const UnixFileMode SharedFolder = OwnerOnlyFolder | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.SetGroup | UnixFileMode.StickyBit;
     private const UnixFileMode OwnerOnlyLock = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode SharedLock = OwnerOnlyLock | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
@@ -71,7 +72,7 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
             var stream = new FileStream(path, options);
             try
             {
-                group?.Give(path, SharedLock);
+                group?.Give(stream.SafeFileHandle, SharedLock);
             }
             catch
             {
@@ -91,7 +92,12 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
         }
     }
 
-    /// <summary>Creates the folder for the locks when it is missing: the owner's alone, or the group's in a shared store.</summary>
+    /// <summary>
+    /// Creates the folder for the locks when it is missing: the owner's alone (0700), or the
+    /// group's in a shared store (3770: members cannot remove each other's locks). One that exists
+    /// is used only when it is such a folder: a link, or a folder someone else made or left open,
+    /// could send the locks, and the files made for them, somewhere else.
+    /// </summary>
     public void EnsureFolder()
     {
         if (OperatingSystem.IsWindows())
@@ -100,14 +106,26 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
             return;
         }
 
-        if (Directory.Exists(folder))
+        if (group is null)
+        {
+            Directory.CreateDirectory(folder, OwnerOnlyFolder);
+        }
+        else if (group.TryCreateFolder(folder, SharedFolder))
         {
             return;
         }
 
-        Directory.CreateDirectory(folder, OwnerOnlyFolder);
-        group?.Give(folder, SharedFolder);
+        if (FileStatus.Of(folder) is { } status && !IsTrusted(status))
+        {
+            throw new IOException($"'{folder}' is not a lock folder AuditGuard made for this store: it is a link, not a folder, owned by someone else, or open to others.");
+        }
     }
+
+    private bool IsTrusted(FileStatus status) =>
+        status is { IsFolder: true, IsLink: false } && (status.Mode & UnixFileMode.OtherWrite) == 0
+        && (group is null
+            ? status.OwnerId == FileStatus.CurrentUserId() && (status.Mode & UnixFileMode.GroupWrite) == 0
+            : status.GroupId == group.Id && (status.Mode & SharedFolder) == SharedFolder);
 
     public OperationLiveness Check(Guid operationId, ActorIdentity actor)
     {

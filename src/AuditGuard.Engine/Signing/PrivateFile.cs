@@ -16,7 +16,8 @@ internal static class PrivateFile
     /// even for an instant), reach the disk, and are then moved into place without replacing
     /// anything: a process racing to read or create the same key sees no file or a whole one.
     /// For a store shared with <paramref name="group"/> the file is given to the group to read
-    /// (0640) before it is moved into place. On Windows the file is plain; protecting it with
+    /// (0640), through the open file, before it is moved into place; the group's folder is sticky,
+    /// so no member can swap the staged file for another before the move. On Windows the file is plain; protecting it with
     /// DPAPI is a later step.
     /// </summary>
     public static bool TryCreate(string path, ReadOnlySpan<byte> bytes, UnixGroup? group = null)
@@ -34,9 +35,8 @@ internal static class PrivateFile
             {
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
+                group?.Give(stream.SafeFileHandle, GroupReadable);
             }
-
-            group?.Give(staging, GroupReadable);
 
             return MoveIntoPlace(staging, path);
         }

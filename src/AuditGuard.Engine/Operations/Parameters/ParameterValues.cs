@@ -79,7 +79,7 @@ public static class ParameterValues
             {
                 case null:
                     return null;
-                case string or bool or long or decimal or double or DateTime or DateTimeOffset or Guid or SecretValue or SecureString:
+                case string or bool or long or decimal or double or DateTime or DateTimeOffset or Guid or SecretValue or SecureString or OpaqueValue:
                     return value;
                 case char character:
                     return character.ToString();
@@ -101,12 +101,19 @@ public static class ParameterValues
                     return span.ToString("c", CultureInfo.InvariantCulture);
                 case Version version:
                     return version.ToString();
-                case Uri uri:
-                    return uri.OriginalString;
-                case IPAddress address:
-                    return address.ToString();
-                case FileSystemInfo item:
-                    return item.FullName;
+                case FileInfo or DirectoryInfo:
+                    return ((FileSystemInfo)value).FullName;
+            }
+
+            // Classes that can be derived from count only as themselves: a subclass's overrides are the caller's code.
+            if (value.GetType() == typeof(Uri))
+            {
+                return ((Uri)value).OriginalString;
+            }
+
+            if (value.GetType() == typeof(IPAddress))
+            {
+                return ((IPAddress)value).ToString();
             }
 
             if (!IsContainer(value))
@@ -221,7 +228,7 @@ public static class ParameterValues
             typeof(Queue<>), typeof(Stack<>), typeof(LinkedList<>),
             typeof(System.Collections.Concurrent.ConcurrentDictionary<,>), typeof(System.Collections.Concurrent.ConcurrentQueue<>),
             typeof(System.Collections.Concurrent.ConcurrentStack<>), typeof(System.Collections.Concurrent.ConcurrentBag<>),
-            typeof(System.Collections.Immutable.ImmutableArray<>), typeof(System.Collections.Immutable.ImmutableList<>),
+            typeof(System.Collections.Immutable.ImmutableList<>),
             typeof(System.Collections.Immutable.ImmutableDictionary<,>), typeof(System.Collections.Immutable.ImmutableSortedDictionary<,>),
             typeof(System.Collections.Immutable.ImmutableHashSet<>), typeof(System.Collections.Immutable.ImmutableSortedSet<>),
             typeof(ArrayList), typeof(Hashtable), typeof(SortedList), typeof(Queue), typeof(Stack),

@@ -73,6 +73,11 @@ public sealed class SqliteRecordStore : IRecordStore
             throw StoreErrors.PathIsFolder(fullPath);
         }
 
+        if (FileStatus.Of(fullPath) is { IsLink: true } && FileStatus.Of(fullPath, followLinks: true) is null)
+        {
+            throw StoreErrors.AdoptionRefused(fullPath, "is a link to nothing");
+        }
+
         var folder = Path.GetDirectoryName(fullPath)!;
         if (!Directory.Exists(folder))
         {
@@ -139,6 +144,36 @@ public sealed class SqliteRecordStore : IRecordStore
                 FormatException or InvalidCastException or NullReferenceException => StoreErrors.Corrupt(fullPath, e),
                 _ => e,
             };
+        }
+    }
+
+    /// <summary>
+    /// Removes a store this process created whose first record was never written (its keys could
+    /// not be made, say), so the failure leaves nothing behind: a store file without records would
+    /// otherwise be refused on every later connect as one whose records were removed.
+    /// </summary>
+    public static void RemoveIfUnborn(string path)
+    {
+        try
+        {
+            using (var connection = Connect(path, SqliteOpenMode.ReadOnly, SqliteStoreOptions.Default))
+            {
+                if (Convert.ToInt64(Scalar(connection, null, "SELECT count(*) FROM records"), CultureInfo.InvariantCulture) != 0)
+                {
+                    return;
+                }
+            }
+
+            foreach (var suffix in StoreFiles.CompanionSuffixes)
+            {
+                File.Delete(path + suffix);
+            }
+
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // A file that cannot be read or removed is left as it is, for the next connect to report.
         }
     }
 
@@ -367,7 +402,6 @@ public sealed class SqliteRecordStore : IRecordStore
             if (!createdFile)
             {
                 StoreFiles.ThrowIfNotOwnPrivateFile(path, group);
-                group?.Give(path, StoreFiles.GroupFile);
             }
 
             version = 0;

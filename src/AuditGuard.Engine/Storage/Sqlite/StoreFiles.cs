@@ -10,6 +10,10 @@ internal static class StoreFiles
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public const UnixFileMode GroupFile = OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
+    /// <summary>What a group store's folder must allow and pass on: 3770.</summary>
+    public const UnixFileMode SharedFolder = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.SetGroup | UnixFileMode.StickyBit;
+
     /// <summary>SQLite names its companions after the database file; they share its fate.</summary>
     public static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal"];
 
@@ -39,11 +43,12 @@ internal static class StoreFiles
             options.UnixCreateMode = OwnerOnlyFile;
         }
 
+        FileStream created;
         try
         {
-            using var created = new FileStream(path, options);
+            created = new FileStream(path, options);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException) when (File.Exists(path) || FileStatus.Of(path) is { IsLink: true })
         {
             return false;
         }
@@ -52,24 +57,29 @@ internal static class StoreFiles
             throw StoreErrors.FolderNotWritable(path, folder, e);
         }
 
-        try
+        using (created)
         {
-            group?.Give(path, GroupFile);
-            return true;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            File.Delete(path);
-            throw StoreErrors.FolderNotWritable(path, folder, e);
+            try
+            {
+                group?.Give(created.SafeFileHandle, GroupFile);
+                return true;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                File.Delete(path);
+                throw StoreErrors.GroupNotGiven(path, group!.Name, e);
+            }
         }
     }
 
     /// <summary>
     /// Refuses to create a store in a folder other users can write to, or that another user owns:
     /// they could place its key files first, or replace its files later (OpenSSH's StrictModes
-    /// rule). A store shared with <paramref name="group"/> needs a folder of that group that it
-    /// passes on to new files (setgid), so the logs SQLite creates later belong to it too; the
-    /// group may write there, no one else. Windows folders are governed by ACLs, which this does not judge.
+    /// rule). A store shared with <paramref name="group"/> needs a folder of that group (mode
+    /// 3770): the group may read, write and enter it, no one else may write; new files inherit its
+    /// group (setgid), so the logs SQLite creates later belong to it too; and only a file's owner
+    /// may rename or remove it (sticky), so no member can swap another's file for a link.
+    /// Windows folders are governed by ACLs, which this does not judge.
     /// </summary>
     public static void ThrowIfFolderUnsafe(string path, string folder, UnixGroup? group = null)
     {
@@ -84,7 +94,8 @@ internal static class StoreFiles
             throw StoreErrors.FolderUnsafe(path, folder, "every user can write");
         }
 
-        var status = FileStatus.Of(folder);
+        // The folder as it is used, through any link to it, for its mode and its owner alike.
+        var status = FileStatus.Of(folder, followLinks: true);
         if (group is not null)
         {
             if (status is null)
@@ -92,7 +103,7 @@ internal static class StoreFiles
                 throw StoreErrors.GroupUnsupported(group.Name, "the folder's group cannot be read on this system");
             }
 
-            if (status.GroupId != group.Id || (mode & UnixFileMode.SetGroup) == 0)
+            if (status.GroupId != group.Id || (status.Mode & SharedFolder) != SharedFolder)
             {
                 throw StoreErrors.GroupFolderUnfit(path, folder, group.Name);
             }
@@ -112,15 +123,8 @@ internal static class StoreFiles
     /// The group an existing store file is shared with: the file's group when its members may
     /// write it, else null (a store only its owner writes).
     /// </summary>
-    public static UnixGroup? SharedGroupOf(string path)
-    {
-        if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & UnixFileMode.GroupWrite) == 0)
-        {
-            return null;
-        }
-
-        return FileStatus.Of(path) is { } status ? UnixGroup.OfId(status.GroupId) : null;
-    }
+    public static UnixGroup? SharedGroupOf(string path) =>
+        FileStatus.Of(path, followLinks: true) is { } status && (status.Mode & UnixFileMode.GroupWrite) != 0 ? UnixGroup.OfId(status.GroupId) : null;
 
     /// <summary>A new store file has no log of its own yet: one lying beside it was left by someone else, and SQLite would read it.</summary>
     public static void ThrowIfCompanionsExist(string path)
@@ -134,7 +138,8 @@ internal static class StoreFiles
 
     /// <summary>
     /// An existing empty file becomes a store only when it is the caller's own and no one else can
-    /// write it (but the members of <paramref name="group"/>, for a store shared with them).
+    /// write it. For a store shared with <paramref name="group"/> it must already be exactly the
+    /// group's (0660): it is never re-moded by name, since the name could lead elsewhere by then.
     /// </summary>
     public static void ThrowIfNotOwnPrivateFile(string path, UnixGroup? group = null)
     {
@@ -149,6 +154,11 @@ internal static class StoreFiles
             || (mode & UnixFileMode.GroupWrite) != 0 && (group is null || status is null || status.GroupId != group.Id))
         {
             throw StoreErrors.AdoptionRefused(path, "is an empty file other users can write to");
+        }
+
+        if (group is not null && (status is null || status.IsLink || status.GroupId != group.Id || mode != GroupFile))
+        {
+            throw StoreErrors.AdoptionRefused(path, $"is an empty file that is not already the group '{group.Name}'s (mode 660)");
         }
 
         if (status is not null && FileStatus.CurrentUserId() is { } me && status.OwnerId != me)

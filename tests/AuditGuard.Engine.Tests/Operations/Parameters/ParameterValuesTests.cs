@@ -1,3 +1,4 @@
+using System.Net;
 using System.Collections;
 using System.Collections.ObjectModel;
 using AuditGuard.Engine.Common;
@@ -110,6 +111,36 @@ public sealed class ParameterValuesTests
         Assert.Equal(0, own.Enumerations);
         var error = Assert.Throws<AuditGuardException>(() => ParameterValues.Convert(new OwnHashtable { ["a"] = 1 }));
         Assert.Equal(ErrorIds.OperationParametersNotPlain, error.ErrorId);
+    }
+
+    [Fact]
+    public void A_scalar_class_that_can_be_derived_from_counts_only_as_itself()
+    {
+        var values = ParameterValues.Convert(new Hashtable
+        {
+            ["Address"] = new OwnAddress(),
+            ["Link"] = new OwnUri(),
+            ["Plain"] = IPAddress.Parse("10.0.0.1"),
+            ["File"] = new FileInfo("/tmp/x.txt"),
+            ["Member"] = new OpaqueValue("PSScriptProperty", new object()),
+        });
+
+        Assert.IsType<OpaqueValue>(values["Address"]);
+        Assert.IsType<OpaqueValue>(values["Link"]);
+        Assert.Equal("10.0.0.1", values["Plain"]);
+        Assert.Equal("/tmp/x.txt", values["File"]);
+        // What the host already found opaque (a script property, say) keeps the name it was given.
+        Assert.Equal("PSScriptProperty", Assert.IsType<OpaqueValue>(values["Member"]).TypeName);
+    }
+
+    private sealed class OwnAddress() : IPAddress(0)
+    {
+        public override string ToString() => throw new InvalidOperationException("the caller's code ran");
+    }
+
+    private sealed class OwnUri() : Uri("https://example.org/")
+    {
+        public override string ToString() => throw new InvalidOperationException("the caller's code ran");
     }
 
     private sealed class OwnHashtable : Hashtable

@@ -14,7 +14,7 @@ namespace AuditGuard.Engine.Tests.Storage.Sqlite;
 [UnsupportedOSPlatform("windows")]
 public sealed class GroupStoreTests : IDisposable
 {
-    private const UnixFileMode SharedFolder = (UnixFileMode)0x5F8; // 2770
+    private const UnixFileMode SharedFolder = (UnixFileMode)0x7F8; // 3770
     private readonly TempFolder _temp = new();
     private readonly UnixGroup _group;
 
@@ -72,6 +72,8 @@ public sealed class GroupStoreTests : IDisposable
     [LinuxTheory]
     [InlineData(0x1F8, "setgid")] // 770: the logs SQLite makes later would get each member's own group
     [InlineData(0x1C0, "setgid")] // 700
+    [InlineData(0x5F8, "sticky")] // 2770: any member could rename another's file and put a link in its place
+    [InlineData(0x7E8, "let the group write")] // 3750: members could not write the store they share
     public void A_folder_not_set_up_for_the_group_is_refused_with_what_to_run(int mode, string hint)
     {
         var folder = GroupFolder("team", (UnixFileMode)mode);
@@ -80,14 +82,14 @@ public sealed class GroupStoreTests : IDisposable
 
         Assert.Equal(ErrorIds.AuditStoreFolderUnsafe, error.ErrorId);
         Assert.Contains(hint, error.Message, StringComparison.Ordinal);
-        Assert.Contains($"chmod 2770 '{folder}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"chmod 3770 '{folder}'", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }
 
     [LinuxFact]
     public void A_folder_every_user_can_write_to_is_refused_even_for_a_group()
     {
-        var folder = GroupFolder("team", (UnixFileMode)0x5FF); // 2777
+        var folder = GroupFolder("team", (UnixFileMode)0x7FF); // 3777
 
         var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(Path.Combine(folder, "audit.db"), new GuardSessionOptions { Group = _group.Name }));
 
@@ -128,6 +130,69 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Equal(ErrorIds.AuditStoreGroupInvalid, error.ErrorId);
         Assert.Contains("never re-shared", error.Message, StringComparison.Ordinal);
         Assert.Equal((UnixFileMode)0x180, ModeOf(path)); // still 600
+    }
+
+    [LinuxFact]
+    public void A_lock_folder_placed_before_the_store_exists_is_refused_and_nothing_is_made()
+    {
+        var folder = GroupFolder("team", SharedFolder);
+        var path = Path.Combine(folder, "audit.db");
+        var elsewhere = Directory.CreateDirectory(_temp.File("elsewhere")).FullName;
+        File.CreateSymbolicLink(path + ".running", elsewhere);
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }));
+
+        Assert.Equal(ErrorIds.AuditStoreAdoptionRefused, error.ErrorId);
+        Assert.Equal([path + ".running"], Directory.GetFileSystemEntries(folder));
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+    }
+
+    [LinuxFact]
+    public void A_lock_folder_replaced_by_a_link_later_takes_no_lock_and_the_write_is_refused()
+    {
+        var folder = GroupFolder("team", SharedFolder);
+        var path = Path.Combine(folder, "audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }).Dispose();
+        Directory.Delete(path + ".running");
+        var elsewhere = Directory.CreateDirectory(_temp.File("elsewhere")).FullName;
+        File.CreateSymbolicLink(path + ".running", elsewhere);
+
+        using var session = GuardSession.OpenFile(path, new GuardSessionOptions());
+        var request = new OperationRequest("Script", null, "app", new Dictionary<string, object?>(), new ScriptAction("noop", [], _ => []), null, "shared", null, null, null, ActorIdentity.Current(null));
+        var error = Assert.Throws<AuditGuardException>(() => session.ExecuteOperation(session.PlanOperation(request, ProcessScriptHost.Instance), out _));
+
+        Assert.Equal(ErrorIds.OperationLivenessUnavailable, error.ErrorId);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+    }
+
+    [LinuxFact]
+    public void A_store_whose_first_record_cannot_be_written_leaves_nothing_behind_and_can_be_made_again()
+    {
+        var folder = GroupFolder("team", SharedFolder);
+        var path = Path.Combine(folder, "audit.db");
+        // Something where the signing key must go: the store is refused after its file and secret key were made.
+        Directory.CreateDirectory(path + ".signer.pfx");
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }));
+
+        Assert.Equal(ErrorIds.AuditStoreAdoptionRefused, error.ErrorId);
+        Assert.Equal([path + ".signer.pfx"], Directory.GetFileSystemEntries(folder));
+        Directory.Delete(path + ".signer.pfx");
+        using var session = GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name });
+        Assert.Equal(1, session.Describe().Store.RecordCount);
+    }
+
+    [LinuxFact]
+    public void A_database_path_that_is_a_link_to_nothing_is_refused_by_name()
+    {
+        var path = _temp.File("audit.db");
+        File.CreateSymbolicLink(path, _temp.File("nowhere.db"));
+
+        var error = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(path, new GuardSessionOptions()));
+
+        Assert.Equal(ErrorIds.AuditStoreAdoptionRefused, error.ErrorId);
+        Assert.Contains("is a link to nothing", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_temp.File("nowhere.db")));
     }
 
     [LinuxFact]
