@@ -33,10 +33,14 @@ public abstract class AuditGuardCmdlet : PSCmdlet
     /// <summary>What a cmdlet sets up for the duration of one piece of engine work, on the thread that does it.</summary>
     private protected virtual IDisposable? BeginWork() => null;
 
-    /// <summary>Whether verbose messages are shown: -Verbose on this command, or $VerbosePreference.</summary>
+    /// <summary>
+    /// Whether verbose messages are simply shown: -Verbose on this command, or $VerbosePreference
+    /// Continue. Not under Inquire, where a message waits for an answer, and a message sent while
+    /// the store's lock is held would hold up every other writer until then.
+    /// </summary>
     private protected bool IsVerbose => MyInvocation.BoundParameters.TryGetValue("Verbose", out var given)
-        ? LanguagePrimitives.IsTrue(given)
-        : GetVariableValue("VerbosePreference") is ActionPreference.Continue or ActionPreference.Inquire or ActionPreference.Stop;
+        ? LanguagePrimitives.IsTrue(given) && GetVariableValue("VerbosePreference") is not ActionPreference.Inquire
+        : GetVariableValue("VerbosePreference") is ActionPreference.Continue;
 
     /// <summary>Whether this command runs under -WhatIf, given on it or inherited through $WhatIfPreference.</summary>
     private protected bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)

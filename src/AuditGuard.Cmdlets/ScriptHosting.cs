@@ -130,11 +130,13 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
     // the caller's code, in a dry run too, so it is recorded by its type alone.
     private static object? Unwrap(object value) => value switch
     {
-        PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(custom.Properties
-            .Select(p => KeyValuePair.Create<string, object?>(p.Name, p.GetType() == typeof(PSNoteProperty) ? p.Value : new OpaqueValue(p.GetType().Name, p)))
-            .ToList()),
+        PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(
+            custom.Properties.Where(IsPlainNote).Select(p => KeyValuePair.Create<string, object?>(p.Name, p.Value)).ToList(),
+            custom.Properties.Where(p => !IsPlainNote(p)).Select(p => KeyValuePair.Create(p.Name, p.GetType().Name)).ToList()),
         PSObject wrapped => wrapped.BaseObject,
         PSCredential credential => new SecretValue(credential.UserName, credential.Password),
         _ => value,
     };
+
+    private static bool IsPlainNote(PSPropertyInfo property) => property.GetType() == typeof(PSNoteProperty);
 }

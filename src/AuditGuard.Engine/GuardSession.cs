@@ -94,10 +94,12 @@ public sealed class GuardSession : IDisposable
     {
         SqliteRecordStore store;
         UnixGroup? group;
+        string? madeLockFolder = null;
         try
         {
             group = options.Group is null ? null : ResolveGroup(options.Group);
-            ThrowIfKeyFilesPrecede(path);
+            ThrowIfKeyFilesPrecede(path, group);
+            madeLockFolder = options.RunningFolder is null ? MakeLockFolderFirst(path, group) : null;
             store = SqliteRecordStore.Open(path, new SqliteStoreOptions
             {
                 CreateFolder = options.CreateFolder,
@@ -109,6 +111,7 @@ public sealed class GuardSession : IDisposable
         catch
         {
             options.SigningKey?.Dispose();
+            RemoveEmptyFolder(madeLockFolder);
             throw;
         }
 
@@ -136,7 +139,59 @@ public sealed class GuardSession : IDisposable
         catch when (created)
         {
             SqliteRecordStore.RemoveIfUnborn(store.Location);
+            RemoveEmptyFolder(madeLockFolder);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// For a store about to be created, makes its lock folder before its file: once the store
+    /// exists, a member of its group could otherwise make the folder first and own the locks of
+    /// everyone's writes. Returns the folder when this call made it.
+    /// </summary>
+    private static string? MakeLockFolderFirst(string path, UnixGroup? group)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null; // The store reports the path itself.
+        }
+
+        var running = full + ".running";
+        if (File.Exists(full) || Directory.Exists(running) || !Directory.Exists(Path.GetDirectoryName(full)))
+        {
+            return null;
+        }
+
+        try
+        {
+            new FileLockLivenessProbe(running, group).EnsureFolder();
+            return running;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // The folder the store is made in reports what is wrong with it.
+        }
+    }
+
+    private static void RemoveEmptyFolder(string? folder)
+    {
+        if (folder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(folder, recursive: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not empty, or no longer there: it is left as it is.
         }
     }
 
@@ -163,20 +218,8 @@ public sealed class GuardSession : IDisposable
             Clock = options.Clock,
         });
         var liveness = options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
-            ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running"), keyFiles.Group);
-        if (keyFiles.Group is not null && liveness is FileLockLivenessProbe locks)
-        {
-            // Made by the store's creator, before members racing to make it could take it from each other;
-            // a failure here is reported by the first write, which needs the folder.
-            try
-            {
-                locks.EnsureFolder();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-
+            ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running"), keyFiles.Group,
+            FileStatus.Of(store.Location, followLinks: true)?.OwnerId);
         return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(), liveness, options.Clock, keyFiles.Group?.Name,
             store is SqliteRecordStore sqlite ? sqlite.ReportWaitsTo : null);
     }
@@ -185,7 +228,7 @@ public sealed class GuardSession : IDisposable
     /// Key files for a store that does not exist yet were put there by someone else: refused
     /// before anything is created, so a refusal leaves nothing behind.
     /// </summary>
-    private static void ThrowIfKeyFilesPrecede(string path)
+    private static void ThrowIfKeyFilesPrecede(string path, UnixGroup? group)
     {
         string full;
         try
@@ -204,9 +247,11 @@ public sealed class GuardSession : IDisposable
                 "is a key file for a store that does not exist yet");
         }
 
-        // A lock folder, or a link in its place, would take the locks of the store's writes wherever it leads.
+        // A lock folder, or a link in its place, would take the locks of the store's writes wherever
+        // it leads; only an empty one the caller made for this store before (one left by a store
+        // that was removed) is used again.
         var running = full + ".running";
-        if (!File.Exists(full) && (Directory.Exists(running) || File.Exists(running)))
+        if (!File.Exists(full) && (Directory.Exists(running) || File.Exists(running)) && !IsOwnEmptyLockFolder(running, group))
         {
             throw StoreErrors.AdoptionRefused(running, "is a lock folder for a store that does not exist yet");
         }
@@ -226,6 +271,10 @@ public sealed class GuardSession : IDisposable
         {
         }
     }
+
+    private static bool IsOwnEmptyLockFolder(string running, UnixGroup? group) =>
+        FileStatus.Of(running) is { } status && new FileLockLivenessProbe(running, group).IsTrusted(status)
+        && status.OwnerId == FileStatus.CurrentUserId() && !Directory.EnumerateFileSystemEntries(running).Any();
 
     /// <summary>The store's count and head, with the signer in use and the settings in force.</summary>
     public LedgerSummary Describe() => _ledger.GetSummary();

@@ -38,3 +38,15 @@ public sealed class LinuxTheoryAttribute : TheoryAttribute
         }
     }
 }
+
+/// <summary>A fact that needs root on Linux (acting for other users): reported as skipped otherwise, never as passed.</summary>
+public sealed class LinuxRootFactAttribute : FactAttribute
+{
+    public LinuxRootFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || AuditGuard.Engine.Common.FileStatus.CurrentUserId() != 0)
+        {
+            Skip = "Needs root on Linux.";
+        }
+    }
+}

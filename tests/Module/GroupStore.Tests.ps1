@@ -93,6 +93,8 @@ Describe 'A store shared with a group' -Skip:(-not $isRoot) {
     It 'gives the database, its keys and its lock folder to the group, and nothing to other users' {
         $modes = foreach ($file in $store, "$store.signer.pfx", "$store.secret.key", "$store.running") { stat -c '%a %G' $file }
         $modes | Should -Be @("660 $team", "640 $team", "640 $team", "3770 $team")
+        # The lock folder is the creator's, made before the store itself, so no member could make it first.
+        stat -c '%U' "$store.running" | Should -Be $members[0]
     }
 
     It 'keeps out a user outside the group, who can neither read nor write it' {

@@ -8,7 +8,8 @@ namespace AuditGuard.Engine.Common;
 /// expose (owner, group, inode, the kind of file). Read with statx(2) on Linux; elsewhere not
 /// available (null), and callers fall back to what the platform can tell.
 /// </summary>
-public sealed record FileStatus(ulong Device, ulong Inode, uint OwnerId, uint GroupId, UnixFileMode Mode, bool IsLink = false, bool IsFolder = false)
+public sealed record FileStatus(ulong Device, ulong Inode, uint OwnerId, uint GroupId, UnixFileMode Mode, bool IsLink = false, bool IsFolder = false,
+    bool IsFile = false, uint LinkCount = 1)
 {
     private const int CurrentFolder = -100;
     private const int DoNotFollowLinks = 0x100;
@@ -17,6 +18,7 @@ public sealed record FileStatus(ulong Device, ulong Inode, uint OwnerId, uint Gr
     private const int KindBits = 0xF000;
     private const int LinkKind = 0xA000;
     private const int FolderKind = 0x4000;
+    private const int FileKind = 0x8000;
 
     /// <summary>
     /// The status of <paramref name="path"/> itself (a link is not followed unless
@@ -65,13 +67,14 @@ public sealed record FileStatus(ulong Device, ulong Inode, uint OwnerId, uint Gr
     /// <summary>Whether two statuses are of the same file (device and inode).</summary>
     public bool IsSameFileAs(FileStatus other) => Device == other.Device && Inode == other.Inode;
 
-    // struct statx: uid at 20, gid at 24, mode at 28, ino at 32, dev_major/minor at 136/140.
+    // struct statx: nlink at 16, uid at 20, gid at 24, mode at 28, ino at 32, dev_major/minor at 136/140.
     private static FileStatus Read(byte[] buffer)
     {
         var device = ((ulong)BitConverter.ToUInt32(buffer, 136) << 32) | BitConverter.ToUInt32(buffer, 140);
         var mode = BitConverter.ToUInt16(buffer, 28);
         return new FileStatus(device, BitConverter.ToUInt64(buffer, 32), BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt32(buffer, 24),
-            (UnixFileMode)(mode & 0xFFF), (mode & KindBits) == LinkKind, (mode & KindBits) == FolderKind);
+            (UnixFileMode)(mode & 0xFFF), (mode & KindBits) == LinkKind, (mode & KindBits) == FolderKind, (mode & KindBits) == FileKind,
+            BitConverter.ToUInt32(buffer, 16));
     }
 
     [DllImport("libc", SetLastError = true, EntryPoint = "statx")]

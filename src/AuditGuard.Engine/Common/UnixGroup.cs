@@ -106,15 +106,16 @@ public sealed record UnixGroup(string Name, uint Id)
 
     /// <summary>
     /// Makes the folder <paramref name="path"/>, which must not exist, and gives it to the group
-    /// with exactly <paramref name="mode"/>; false when something already has that name. Safe by
-    /// name only because the folder is new and its parent is sticky: no one else can rename it
-    /// or put anything in its place.
+    /// with exactly <paramref name="mode"/>; false when something already has that name. The
+    /// group and mode are set through the folder opened without following a link, and only after
+    /// checking it is the caller's own: whoever may rename in the parent cannot slip another
+    /// folder, or a link, under the name between the mkdir and the change.
     /// </summary>
     public bool TryCreateFolder(string path, UnixFileMode mode)
     {
-        if (OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsLinux())
         {
-            throw new PlatformNotSupportedException("Windows has no Unix groups.");
+            throw new PlatformNotSupportedException("Folders are shared with a group on Linux only.");
         }
 
         if (mkdir(path, 0x1C0) != 0)
@@ -123,14 +124,30 @@ public sealed record UnixGroup(string Name, uint Id)
             return errno == AlreadyExists ? false : throw new IOException($"Could not create the folder '{path}' (errno {errno}).");
         }
 
-        if (lchown(path, uint.MaxValue, Id) != 0)
+        var descriptor = open(path, OpenFolderNoFollow);
+        if (descriptor < 0)
+        {
+            throw new IOException($"Could not open the new folder '{path}' (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        using var handle = new SafeFileHandle(descriptor, ownsHandle: true);
+        if (FileStatus.Of(handle) is not { IsFolder: true } status || status.OwnerId != FileStatus.CurrentUserId())
+        {
+            throw new IOException($"The folder '{path}' was replaced as it was made.");
+        }
+
+        if (fchown(descriptor, uint.MaxValue, Id) != 0 || fchmod(descriptor, (uint)mode) != 0)
         {
             throw new IOException($"Could not give the folder '{path}' to group '{Name}' (errno {Marshal.GetLastPInvokeError()}).");
         }
 
-        File.SetUnixFileMode(path, mode);
         return true;
     }
+
+    // O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC: the flag values differ between Linux's architectures.
+    private static int OpenFolderNoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm
+        ? 0x4000 | 0x8000 | 0x80000
+        : 0x10000 | 0x20000 | 0x80000;
 
     /// <summary>struct group: gr_name and gr_passwd (two pointers), then gr_gid.</summary>
     private static uint GroupIdOf(IntPtr entry) => (uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size);
@@ -153,8 +170,11 @@ public sealed record UnixGroup(string Name, uint Id)
     [DllImport("libc", SetLastError = true)]
     private static extern int fchown(int descriptor, uint owner, uint group);
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fchmod(int descriptor, uint mode);
+
     [DllImport("libc", SetLastError = true, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-    private static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 
     [DllImport("libc", SetLastError = true, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int mkdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);

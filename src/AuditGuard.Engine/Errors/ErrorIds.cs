@@ -32,6 +32,7 @@ public static class ErrorIds
     public const string AuditStoreCopyFailed = nameof(AuditStoreCopyFailed);
     public const string AuditStoreChanged = nameof(AuditStoreChanged);
     public const string AuditStoreLogUnreadable = nameof(AuditStoreLogUnreadable);
+    public const string AuditStoreLogForeign = nameof(AuditStoreLogForeign);
     public const string AuditStoreNotFound = nameof(AuditStoreNotFound);
     public const string AuditStoreAdoptionRefused = nameof(AuditStoreAdoptionRefused);
     public const string AuditStoreFolderUnsafe = nameof(AuditStoreFolderUnsafe);

@@ -91,6 +91,10 @@ public static class StoreErrors
         ErrorIds.AuditStoreFolderUnsafe, ErrorKind.SecurityError,
         $"The store '{path}' is not created for group '{group}': its folder '{folder}' must belong to that group and pass it on to new files (the setgid bit), or the logs SQLite creates later would be unusable by the other members. It must also let the group write there and let only a file's owner rename or remove a file (the sticky bit), so no member can swap another's file for a link. Prepare the folder once, for example: chgrp {group} '{folder}' && chmod 3770 '{folder}'.", path);
 
+    public static AuditGuardException LogForeign(string path, string companion) => new(
+        ErrorIds.AuditStoreLogForeign, ErrorKind.SecurityError,
+        $"The store '{path}' is not opened: '{companion}' is a link, a second name of another file, or a file that is not the store's own, and SQLite would write into it. Nothing was opened or changed. Find out who placed it; if the store is not in use, move it aside and connect again.", path);
+
     public static AuditGuardException GroupNotGiven(string path, string group, Exception inner) => new(
         ErrorIds.AuditStoreGroupInvalid, ErrorKind.PermissionDenied,
         $"'{path}' could not be given to group '{group}' ({inner.Message}), so the store was not created and the file was removed. Check that you are a member of the group in this login.", path, inner);

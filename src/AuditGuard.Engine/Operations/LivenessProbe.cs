@@ -45,8 +45,10 @@ public interface ILivenessProbe
 /// cannot means it runs; a missing lock, another host's operation or a runtime with file locking
 /// switched off means this host cannot tell. In a store shared with a group the folder and its
 /// locks are the group's too, so one member can tell another's running operation from an orphan.
+/// The folder is trusted only when it belongs to <paramref name="owner"/> (the store's owner) or
+/// root: a folder someone else made could hand their files to whoever checks a lock.
 /// </summary>
-public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null) : ILivenessProbe
+public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null, uint? owner = null) : ILivenessProbe
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode SharedFolder = OwnerOnlyFolder | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
@@ -121,10 +123,12 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
         }
     }
 
-    private bool IsTrusted(FileStatus status) =>
+    /// <summary>Whether <paramref name="status"/> is of a lock folder AuditGuard would have made for this store.</summary>
+    public bool IsTrusted(FileStatus status) =>
         status is { IsFolder: true, IsLink: false } && (status.Mode & UnixFileMode.OtherWrite) == 0
+        && (status.OwnerId == (owner ?? FileStatus.CurrentUserId()) || status.OwnerId == 0)
         && (group is null
-            ? status.OwnerId == FileStatus.CurrentUserId() && (status.Mode & UnixFileMode.GroupWrite) == 0
+            ? (status.Mode & UnixFileMode.GroupWrite) == 0
             : status.GroupId == group.Id && (status.Mode & SharedFolder) == SharedFolder);
 
     public OperationLiveness Check(Guid operationId, ActorIdentity actor)
@@ -136,6 +140,12 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
         }
 
         var path = PathOf(operationId);
+        // Only a plain file in a trusted folder is a lock: a link would have this process open whatever it leads to.
+        if (FileStatus.Of(folder) is { } holder && !IsTrusted(holder) || FileStatus.Of(path) is { } status && (status.IsLink || !status.IsFile))
+        {
+            return OperationLiveness.Unknown;
+        }
+
         try
         {
             using var taken = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);

@@ -56,6 +56,21 @@ internal static class LedgerFixture
     /// <summary>Runs SQL through the sqlite3 command-line shell, as someone editing the file by hand would.</summary>
     public static void Sqlite(string path, string sql) => RunSqlite(path, sql);
 
+    /// <summary>Runs a command (chown, ln, ...) and fails the test when it fails.</summary>
+    public static void Run(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} failed: {error}");
+    }
+
     /// <summary>
     /// Runs <paramref name="sql"/> past the append-only triggers and puts them back as they were,
     /// so the store's schema stays exact and only the records tell of the attack.

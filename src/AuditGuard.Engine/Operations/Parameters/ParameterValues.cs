@@ -58,6 +58,17 @@ public static class ParameterValues
         private readonly HashSet<object> _path = new(ReferenceEqualityComparer.Instance);
         private int _count;
 
+        // The opaque values this walk made for members the host did not read; any other
+        // OpaqueValue came from the caller, and is recorded as the object it is, not as what it claims.
+        private readonly HashSet<OpaqueValue> _unread = new(ReferenceEqualityComparer.Instance);
+
+        private OpaqueValue Unread(string typeName)
+        {
+            var unread = new OpaqueValue(typeName, typeName);
+            _unread.Add(unread);
+            return unread;
+        }
+
         public string Key(object? key, string where) => Unwrapped(key) switch
         {
             string text => text,
@@ -79,7 +90,7 @@ public static class ParameterValues
             {
                 case null:
                     return null;
-                case string or bool or long or decimal or double or DateTime or DateTimeOffset or Guid or SecretValue or SecureString or OpaqueValue:
+                case string or bool or long or decimal or double or DateTime or DateTimeOffset or Guid or SecretValue or SecureString:
                     return value;
                 case char character:
                     return character.ToString();
@@ -116,6 +127,11 @@ public static class ParameterValues
                 return ((IPAddress)value).ToString();
             }
 
+            if (value is OpaqueValue made && _unread.Contains(made))
+            {
+                return made;
+            }
+
             if (!IsContainer(value))
             {
                 return new OpaqueValue(value.GetType().FullName ?? value.GetType().Name, value);
@@ -143,7 +159,8 @@ public static class ParameterValues
             {
                 return value switch
                 {
-                    ValueMembers members => Map(members.Members.Select(m => KeyValuePair.Create<object?, object?>(m.Key, m.Value)), where, depth),
+                    ValueMembers members => Map(members.Members.Select(m => KeyValuePair.Create<object?, object?>(m.Key, m.Value))
+                        .Concat((members.Unread ?? []).Select(m => KeyValuePair.Create<object?, object?>(m.Key, Unread(m.Value)))), where, depth),
                     IDictionary map => Map(Entries(map), where, depth),
                     IEnumerable items when KeyValuePairs(items) is { } pairs => Map(pairs, where, depth),
                     IEnumerable items => List(items, where, depth),

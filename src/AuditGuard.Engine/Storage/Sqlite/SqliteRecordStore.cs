@@ -106,6 +106,10 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             throw StoreErrors.GroupMismatch(fullPath, group.Name, StoreFiles.SharedGroupOf(fullPath)?.Name);
         }
+        else
+        {
+            StoreFiles.ThrowIfCompanionsForeign(fullPath);
+        }
 
         var createdFile = StoreFiles.TryCreateStoreFile(fullPath, folder, options.Group);
         if (createdFile)

@@ -137,6 +137,31 @@ internal static class StoreFiles
     }
 
     /// <summary>
+    /// The log and shared-memory files of an existing store must be its own: SQLite opens them by
+    /// name, writes them, and as root gives them to the store's owner. A link there, a second name
+    /// (hard link) of someone else's file, or a file of another owner (or, in a group store, of
+    /// another group) placed while no one had the store open would be written or given away.
+    /// </summary>
+    public static void ThrowIfCompanionsForeign(string path)
+    {
+        if (FileStatus.Of(path, followLinks: true) is not { } store)
+        {
+            return;
+        }
+
+        var shared = (store.Mode & UnixFileMode.GroupWrite) != 0;
+        foreach (var suffix in CompanionSuffixes)
+        {
+            if (FileStatus.Of(path + suffix) is { } companion
+                && (companion.IsLink || !companion.IsFile || companion.LinkCount != 1
+                    || (shared ? companion.GroupId != store.GroupId : companion.OwnerId != store.OwnerId)))
+            {
+                throw StoreErrors.LogForeign(path, path + suffix);
+            }
+        }
+    }
+
+    /// <summary>
     /// An existing empty file becomes a store only when it is the caller's own and no one else can
     /// write it. For a store shared with <paramref name="group"/> it must already be exactly the
     /// group's (0660): it is never re-moded by name, since the name could lead elsewhere by then.

@@ -122,15 +122,20 @@ public sealed class ParameterValuesTests
             ["Link"] = new OwnUri(),
             ["Plain"] = IPAddress.Parse("10.0.0.1"),
             ["File"] = new FileInfo("/tmp/x.txt"),
-            ["Member"] = new OpaqueValue("PSScriptProperty", new object()),
+            ["Holder"] = new ValueMembers([KeyValuePair.Create<string, object?>("name", "web01")], [KeyValuePair.Create("size", "PSScriptProperty")]),
+            ["Claim"] = new OpaqueValue("System.Management.Automation.PSCredential", "not one"),
         });
 
         Assert.IsType<OpaqueValue>(values["Address"]);
         Assert.IsType<OpaqueValue>(values["Link"]);
         Assert.Equal("10.0.0.1", values["Plain"]);
         Assert.Equal("/tmp/x.txt", values["File"]);
-        // What the host already found opaque (a script property, say) keeps the name it was given.
-        Assert.Equal("PSScriptProperty", Assert.IsType<OpaqueValue>(values["Member"]).TypeName);
+        // A member the host did not read (a script property, say) is recorded by the type the host names.
+        var holder = Assert.IsType<Dictionary<string, object?>>(values["Holder"]);
+        Assert.Equal("web01", holder["name"]);
+        Assert.Equal("PSScriptProperty", Assert.IsType<OpaqueValue>(holder["size"]).TypeName);
+        // An OpaqueValue the caller made claims nothing: it is recorded as what it is.
+        Assert.Equal(typeof(OpaqueValue).FullName, Assert.IsType<OpaqueValue>(values["Claim"]).TypeName);
     }
 
     private sealed class OwnAddress() : IPAddress(0)

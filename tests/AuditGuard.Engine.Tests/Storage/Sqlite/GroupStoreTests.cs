@@ -3,6 +3,7 @@ using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Tests.Ledger;
 
 namespace AuditGuard.Engine.Tests.Storage.Sqlite;
 
@@ -194,6 +195,72 @@ public sealed class GroupStoreTests : IDisposable
         Assert.Contains("is a link to nothing", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(_temp.File("nowhere.db")));
     }
+
+    [LinuxRootFact]
+    public void A_lock_folder_that_another_user_owns_takes_no_lock_and_the_write_is_refused()
+    {
+        var path = Path.Combine(GroupFolder("team", SharedFolder), "audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }).Dispose();
+        // Someone else's folder of the right group and mode, as a member who made it first would leave it.
+        LedgerFixture.Run("chown", "65534", path + ".running");
+
+        using var session = GuardSession.OpenFile(path, new GuardSessionOptions());
+        var error = Assert.Throws<AuditGuardException>(() => session.ExecuteOperation(session.PlanOperation(NoOp(), ProcessScriptHost.Instance), out _));
+
+        Assert.Equal(ErrorIds.OperationLivenessUnavailable, error.ErrorId);
+        Assert.Empty(Directory.GetFileSystemEntries(path + ".running"));
+    }
+
+    [LinuxFact]
+    public void A_lock_that_is_a_link_is_not_opened_and_proves_nothing()
+    {
+        var path = Path.Combine(GroupFolder("team", SharedFolder), "audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions { Group = _group.Name }).Dispose();
+        var id = Guid.NewGuid();
+        var target = _temp.File("target.txt");
+        File.WriteAllText(target, "not a lock");
+        File.CreateSymbolicLink(Path.Combine(path + ".running", $"{id:D}.lock"), target);
+        var probe = new FileLockLivenessProbe(path + ".running", UnixGroup.Find(_group.Name), FileStatus.Of(path)!.OwnerId);
+
+        Assert.Equal(OperationLiveness.Unknown, probe.Check(id, ActorIdentity.Current(null)));
+    }
+
+    [LinuxFact]
+    public void A_log_that_is_a_second_name_of_another_file_or_a_link_keeps_the_store_closed()
+    {
+        var path = _temp.File("audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions()).Dispose();
+        var victim = _temp.File("victim.txt");
+        File.WriteAllText(victim, "someone else's");
+        LedgerFixture.Run("ln", victim, path + "-shm");
+
+        var hardLink = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(path, new GuardSessionOptions()));
+        File.Delete(path + "-shm");
+        File.CreateSymbolicLink(path + "-wal", victim);
+        var symbolicLink = Assert.Throws<AuditGuardException>(() => GuardSession.OpenFile(path, new GuardSessionOptions()));
+
+        Assert.Equal(ErrorIds.AuditStoreLogForeign, hardLink.ErrorId);
+        Assert.Equal(ErrorIds.AuditStoreLogForeign, symbolicLink.ErrorId);
+        Assert.Equal("someone else's", File.ReadAllText(victim));
+    }
+
+    [LinuxFact]
+    public void A_store_made_again_where_its_own_empty_lock_folder_was_left_is_created()
+    {
+        var path = _temp.File("audit.db");
+        GuardSession.OpenFile(path, new GuardSessionOptions()).Dispose();
+        foreach (var file in Directory.GetFiles(_temp.Path, "audit.db*"))
+        {
+            File.Delete(file);
+        }
+
+        using var session = GuardSession.OpenFile(path, new GuardSessionOptions());
+
+        Assert.Equal(1, session.Describe().Store.RecordCount);
+    }
+
+    private static OperationRequest NoOp() =>
+        new("Script", null, "app", new Dictionary<string, object?>(), new ScriptAction("noop", [], _ => []), null, "shared", null, null, null, ActorIdentity.Current(null));
 
     [LinuxFact]
     public void A_store_only_its_owner_uses_names_no_group()
