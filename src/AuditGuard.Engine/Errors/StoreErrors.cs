@@ -89,7 +89,7 @@ public static class StoreErrors
 
     public static AuditGuardException GroupFolderUnfit(string path, string folder, string group) => new(
         ErrorIds.AuditStoreFolderUnsafe, ErrorKind.SecurityError,
-        $"The store '{path}' is not created for group '{group}': its folder '{folder}' must belong to that group and pass it on to new files (the setgid bit), or the logs SQLite creates later would be unusable by the other members. It must also let the group write there and let only a file's owner rename or remove a file (the sticky bit), so no member can swap another's file for a link. Prepare the folder once, for example: chgrp {group} '{folder}' && chmod 3770 '{folder}'.", path);
+        $"The store '{path}' is not created for group '{group}': its folder '{folder}' must belong to that group and pass it on to new files (the setgid bit), or the logs SQLite creates later would be unusable by the other members. It must also let the group write there and let only a file's owner rename or remove a file (the sticky bit), so no member can swap another's file for a link. Prepare the folder once, best as root so that no member owns it, for example: chgrp {group} '{folder}' && chmod 3770 '{folder}'.", path);
 
     public static AuditGuardException LogForeign(string path, string companion) => new(
         ErrorIds.AuditStoreLogForeign, ErrorKind.SecurityError,
