@@ -16,9 +16,11 @@ internal sealed class SchemaWatch(string path)
     public IReadOnlyList<string> Alterations { get; private set; } = [];
 
     /// <summary>Checks the schema when it changed since the last check.</summary>
-    public void Refresh(SqliteConnection connection)
+    public void Refresh(SqliteConnection connection) => Refresh(connection, SqliteSchemaCheck.Version(connection));
+
+    /// <summary>Checks the schema when <paramref name="version"/>, the counter just read, moved since the last check.</summary>
+    public void Refresh(SqliteConnection connection, long version)
     {
-        var version = SqliteSchemaCheck.Version(connection);
         if (version != _checkedAt)
         {
             Alterations = SqliteSchemaCheck.Alterations(connection);
@@ -26,10 +28,13 @@ internal sealed class SchemaWatch(string path)
         }
     }
 
-    /// <summary>Refuses the write under way when the schema is not as AuditGuard made it.</summary>
-    public void ThrowIfAltered(SqliteConnection connection)
+    /// <summary>
+    /// Refuses the write under way when the schema is not as AuditGuard made it;
+    /// <paramref name="version"/> is the schema counter read inside that write's transaction.
+    /// </summary>
+    public void ThrowIfAltered(SqliteConnection connection, long version)
     {
-        Refresh(connection);
+        Refresh(connection, version);
         if (Alterations.Count > 0)
         {
             throw StoreErrors.SchemaAltered(path, Alterations);

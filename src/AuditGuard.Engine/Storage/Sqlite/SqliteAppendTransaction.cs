@@ -18,6 +18,7 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
     private readonly SqliteCommand _commit = Statement(connection, "COMMIT");
     private readonly SqliteCommand _rollback = Statement(connection, "ROLLBACK");
     private readonly SqliteCommand _head = SqliteRecordTable.PrepareHead(connection);
+    private readonly SqliteCommand _schemaVersion = Statement(connection, "PRAGMA schema_version");
     private readonly SqliteCommand _insert = SqliteRecordTable.PrepareInsert(connection);
     private readonly SqliteCommand _blob = SqliteRecordTable.PrepareBlobInsert(connection);
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
@@ -36,7 +37,7 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
         try
         {
             file.ThrowIfMissing();
-            schema.ThrowIfAltered(connection);
+            schema.ThrowIfAltered(connection, (long)_schemaVersion.ExecuteScalar()!);
             var result = work(this);
             _commit.ExecuteNonQuery();
             return result;
@@ -139,7 +140,7 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
         record.ExecuteNonQuery();
 
         // The schema changed by AuditGuard's own hand: checked again, it must still be exact.
-        schema.ThrowIfAltered(connection);
+        schema.ThrowIfAltered(connection, (long)_schemaVersion.ExecuteScalar()!);
         return true;
     }
 
@@ -173,7 +174,7 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
 
     public void Dispose()
     {
-        foreach (var command in _prepared.Values.Concat([_begin, _askWithoutWaiting, _waitAgain, _commit, _rollback, _head, _insert, _blob]))
+        foreach (var command in _prepared.Values.Concat([_begin, _askWithoutWaiting, _waitAgain, _commit, _rollback, _head, _schemaVersion, _insert, _blob]))
         {
             command.Dispose();
         }
