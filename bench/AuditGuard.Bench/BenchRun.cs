@@ -408,7 +408,7 @@ internal sealed class BenchRun(BenchOptions options, string work)
         _report.VerifyCosts.Add(new Cost("CMS verify, 1 thread", verify.MicrosecondsEach, "raw verify row above"));
         _report.VerifyCosts.Add(new Cost($"CMS verify, all cores ({verify.MicrosecondsEach / signatures:0.00}× speed-up)", signatures, "raw all-cores verify row above"));
         _report.VerifyCosts.Add(new Cost("model: sequential part + all-cores verify (phases alternate)", sequential + signatures,
-            "the verifier reads and checks a batch of 512 on one thread, then checks its signatures in Parallel.For; the two do not overlap"));
+            "the verifier reads and checks the next batch of 512 while this one's signatures are checked in Parallel.For, but the reading thread takes a core the signature checks would use, so the two parts add up"));
         _report.VerifyCosts.Add(new Cost("target: at most", 1 / VerifyTargetRatio * verify.MicrosecondsEach / Environment.ProcessorCount,
             "1 / (0.8 × verify × cores)"));
         _report.VerifyCosts.Add(new Cost("unaccounted", measured - (sequential + signatures), "measured − model"));
