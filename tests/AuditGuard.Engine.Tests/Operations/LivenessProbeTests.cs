@@ -1,3 +1,4 @@
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 
@@ -71,5 +72,58 @@ public sealed class LivenessProbeTests : IDisposable
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Folder));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Directory.EnumerateFiles(Folder).Single()));
+    }
+
+    [LinuxFact]
+    public void An_orphans_lock_names_the_host_and_process_that_held_it_under_the_operations_id()
+    {
+        var operation = Guid.NewGuid();
+        new FileLockLivenessProbe(Folder).Hold(operation).Dispose();
+
+        var path = Path.Combine(Folder, $"{operation:D}.lock");
+        Assert.Equal($"{Environment.MachineName} {Environment.ProcessId}\n", File.ReadAllText(path));
+    }
+
+    [LinuxFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_lock_folder_open_to_others_is_refused_and_its_locks_prove_nothing()
+    {
+        var operation = Guid.NewGuid();
+        var probe = new FileLockLivenessProbe(Folder);
+        probe.Hold(operation).Dispose();
+        File.SetUnixFileMode(Folder, (UnixFileMode)0x1FF);
+
+        Assert.Equal(OperationLiveness.Unknown, probe.Check(operation, ActorIdentity.Current(null)));
+        var error = Assert.Throws<IOException>(probe.EnsureFolder);
+        Assert.Contains("is not a lock folder AuditGuard made for this store", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0x1C0, 1000u, 0u, false, false, true)] // 700, the owner's
+    [InlineData(0x1C0, 0u, 0u, false, false, true)] // 700, root's
+    [InlineData(0x1C0, 2000u, 0u, false, false, false)] // 700, someone else's
+    [InlineData(0x1C2, 1000u, 0u, false, false, false)] // others may write
+    [InlineData(0x1D0, 1000u, 0u, false, false, false)] // the group may write, in a store only its owner uses
+    [InlineData(0x1C0, 1000u, 0u, true, false, false)] // a link
+    [InlineData(0x1C0, 1000u, 0u, false, true, false)] // not a folder
+    public void A_lock_folder_of_a_store_its_owner_uses_is_trusted_only_as_it_was_made(int mode, uint ownerId, uint groupId, bool link, bool notFolder, bool trusted)
+    {
+        var probe = new FileLockLivenessProbe(Folder, group: null, owner: 1000);
+
+        Assert.Equal(trusted, probe.IsTrusted(new FileStatus(1, 1, ownerId, groupId, (UnixFileMode)mode, IsLink: link, IsFolder: !notFolder)));
+    }
+
+    [Theory]
+    [InlineData(0x7F8, 50u, true)] // 3770, the group's
+    [InlineData(0x5F8, 50u, false)] // 2770: no sticky bit
+    [InlineData(0x3F8, 50u, false)] // 1770: no setgid bit
+    [InlineData(0x7E8, 50u, false)] // 3750: the group may not write
+    [InlineData(0x7F8, 51u, false)] // another group's
+    [InlineData(0x7FA, 50u, false)] // others may write
+    public void A_lock_folder_of_a_group_store_is_trusted_only_as_it_was_made(int mode, uint groupId, bool trusted)
+    {
+        var probe = new FileLockLivenessProbe(Folder, new AuditGuard.Engine.Common.UnixGroup("team", 50), owner: 1000);
+
+        Assert.Equal(trusted, probe.IsTrusted(new FileStatus(1, 1, 1000, groupId, (UnixFileMode)mode, IsFolder: true)));
     }
 }

@@ -99,7 +99,7 @@ public static class ParameterValues
                 case ulong large:
                     return large <= long.MaxValue ? (long)large : large;
                 case BigInteger big:
-                    return big >= long.MinValue && big <= long.MaxValue ? (long)big : big;
+                    return big >= long.MinValue && big <= long.MaxValue ? (object)(long)big : big;
                 case float single:
                     return (double)single;
                 case Half half:
@@ -162,7 +162,6 @@ public static class ParameterValues
                     ValueMembers members => Map(members.Members.Select(m => KeyValuePair.Create<object?, object?>(m.Key, m.Value))
                         .Concat((members.Unread ?? []).Select(m => KeyValuePair.Create<object?, object?>(m.Key, Unread(m.Value)))), where, depth),
                     IDictionary map => Map(Entries(map), where, depth),
-                    IEnumerable items when KeyValuePairs(items) is { } pairs => Map(pairs, where, depth),
                     IEnumerable items => List(items, where, depth),
                     _ => throw new InvalidOperationException("unreachable: IsContainer admits maps and collections only"),
                 };
@@ -253,21 +252,5 @@ public static class ParameterValues
             typeof(System.Collections.Specialized.HybridDictionary), typeof(System.Collections.Specialized.StringCollection),
         ];
 
-        // A generic dictionary that is not an IDictionary enumerates KeyValuePair<TKey, TValue> items.
-        private static IEnumerable<KeyValuePair<object?, object?>>? KeyValuePairs(IEnumerable items)
-        {
-            var pairType = items.GetType().GetInterfaces()
-                .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
-                .Select(i => i.GetGenericArguments()[0])
-                .FirstOrDefault(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(KeyValuePair<,>));
-            if (pairType is null)
-            {
-                return null;
-            }
-
-            var key = pairType.GetProperty("Key")!;
-            var value = pairType.GetProperty("Value")!;
-            return items.Cast<object>().Select(pair => KeyValuePair.Create(key.GetValue(pair), value.GetValue(pair)));
-        }
     }
 }

@@ -137,6 +137,9 @@ public static class RecordedValues
         _ => JsonCanonicalizer.Canonicalize(Plain(value)),
     };
 
+    private static Dictionary<string, object?> RestoreMap(JsonObject map, Func<string, byte[]?> readBlob) =>
+        map.ToDictionary(p => p.Key, p => Restore(p.Value, readBlob), StringComparer.Ordinal);
+
     private static object? Restore(JsonNode? node, Func<string, byte[]?> readBlob)
     {
         switch (node)
@@ -150,7 +153,8 @@ public static class RecordedValues
                 var text = inner is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
                 return kind switch
                 {
-                    "map" => Restore(inner, readBlob),
+                    // What "map" wraps is the caller's map as it was, even though it looks like a marker.
+                    "map" when inner is JsonObject wrapped => RestoreMap(wrapped, readBlob),
                     "nonInteger" when decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var exact) => exact,
                     "nonInteger" when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
                     "integer" when BigInteger.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var big) =>
@@ -160,7 +164,7 @@ public static class RecordedValues
                     _ => throw new NotRestorable(),
                 };
             case JsonObject map:
-                return map.ToDictionary(p => p.Key, p => Restore(p.Value, readBlob), StringComparer.Ordinal);
+                return RestoreMap(map, readBlob);
             case JsonValue value when value.TryGetValue<string>(out var str):
                 return str;
             case JsonValue value when value.TryGetValue<bool>(out var flag):

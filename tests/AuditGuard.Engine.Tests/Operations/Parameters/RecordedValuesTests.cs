@@ -196,6 +196,60 @@ public sealed class RecordedValuesTests
         Assert.NotEqual(RecordedValues.Hash(looksLike), RecordedValues.Hash(number));
     }
 
+    [Theory]
+    [InlineData("hmacSha256")]
+    [InlineData("nonInteger")]
+    [InlineData("integer")]
+    [InlineData("blob")]
+    [InlineData("bytesBlob")]
+    [InlineData("object")]
+    [InlineData("map")]
+    public void A_callers_map_named_like_any_marker_is_wrapped_and_one_with_more_keys_is_not(string marker)
+    {
+        var recorded = Record(new Hashtable
+        {
+            ["Alone"] = new Hashtable { [marker] = "x" },
+            ["WithOthers"] = new Hashtable { [marker] = "x", ["other"] = "y" },
+        });
+
+        Assert.Equal("x", (string?)recorded["Alone"]!["map"]![marker]);
+        Assert.Equal("x", (string?)recorded["WithOthers"]![marker]);
+        Assert.Equal(2, recorded["WithOthers"]!.AsObject().Count);
+    }
+
+    [Fact]
+    public void The_smallest_exact_integer_is_a_number_and_the_next_is_text()
+    {
+        var recorded = Record(new Hashtable { ["Edge"] = -9007199254740992L, ["Past"] = -9007199254740993L });
+
+        Assert.Equal(-9007199254740992L, (long)recorded["Edge"]!);
+        Assert.Equal("-9007199254740993", (string?)recorded["Past"]!["integer"]);
+    }
+
+    [Fact]
+    public void Every_recorded_form_is_restored_to_the_value_it_stands_for()
+    {
+        var blobs = new List<byte[]>();
+        var bytes = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var recorded = Record(new Hashtable
+        {
+            ["Bytes"] = bytes,
+            ["Largest"] = ulong.MaxValue,
+            ["Lowest"] = new BigInteger(long.MinValue) - 1,
+            ["Ratio"] = 0.5,
+            ["Wrapped"] = new Hashtable { ["integer"] = "not a marker" },
+        }, blobs);
+        var stored = blobs.ToDictionary(b => Convert.ToHexString(SHA256.HashData(b)).ToLowerInvariant());
+
+        var restored = RecordedValues.TryRestore(recorded, d => stored.GetValueOrDefault(d))!;
+
+        Assert.Equal(bytes, restored["Bytes"]);
+        Assert.Equal(ulong.MaxValue, restored["Largest"]);
+        Assert.Equal(new BigInteger(long.MinValue) - 1, restored["Lowest"]);
+        Assert.Equal(0.5m, restored["Ratio"]);
+        Assert.Equal("not a marker", ((IReadOnlyDictionary<string, object?>)restored["Wrapped"]!)["integer"]);
+    }
+
     [Fact]
     public void Long_text_and_bytes_go_to_blobs_bound_by_digest()
     {
