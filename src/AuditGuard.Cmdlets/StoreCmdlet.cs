@@ -13,7 +13,7 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     // A store this command opened for itself, closed when it ends; never the connected one.
     private GuardSession? _opened;
 
-    // While engine work runs: where waits for the store's lock are told (-Verbose), once a store is in use.
+    // While engine work runs: where waits for the store's lock are told (-Verbose, else no one), once a store is in use.
     private bool _working;
     private IDisposable? _waitReport;
 
@@ -34,9 +34,11 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
 
     private GuardSession ReportingWaits(GuardSession session)
     {
-        if (_working && _waitReport is null && IsVerbose)
+        // Set for every command, verbose or not: one run inside another's script block must not
+        // report its waits as the outer command's.
+        if (_working && _waitReport is null)
         {
-            _waitReport = session.ReportLockWaits(WriteVerbose);
+            _waitReport = session.ReportLockWaits(IsVerbose ? WriteVerbose : null);
         }
 
         return session;

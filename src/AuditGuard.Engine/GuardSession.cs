@@ -59,10 +59,10 @@ public sealed class GuardSession : IDisposable
     private readonly AuditLedger _ledger;
     private readonly OperationRunner _operations;
 
-    private readonly Func<Action<string>, IDisposable>? _reportWaits;
+    private readonly Func<Action<string>?, IDisposable>? _reportWaits;
 
     private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock, string? group,
-        Func<Action<string>, IDisposable>? reportWaits)
+        Func<Action<string>?, IDisposable>? reportWaits)
     {
         _ledger = ledger;
         Group = group;
@@ -259,9 +259,9 @@ public sealed class GuardSession : IDisposable
 
     /// <summary>
     /// Tells <paramref name="report"/> when a write made on this thread of work waits for a lock
-    /// (another process or runspace is writing), until the returned scope is disposed.
+    /// (another process or runspace is writing), until the returned scope is disposed; null tells no one.
     /// </summary>
-    public IDisposable ReportLockWaits(Action<string> report) => _reportWaits?.Invoke(report) ?? NoReport.Instance;
+    public IDisposable ReportLockWaits(Action<string>? report) => _reportWaits?.Invoke(report) ?? NoReport.Instance;
 
     private sealed class NoReport : IDisposable
     {

@@ -110,6 +110,26 @@ Describe 'Connect-AuditStore and Get-AuditStore' {
         (Test-AuditChain).IsValid | Should -BeTrue
     }
 
+    It 'tells a wait as the command that waited: a quiet write inside a verbose one''s script block is not the verbose one' {
+        $path = Join-Path $TestDrive 'nested.db'
+        Connect-AuditStore -Path $path
+        $marker = Join-Path $TestDrive 'nested-lock-held'
+        $outer = Invoke-GuardedWrite -Connector Script -Target 'outer' -Reason 'outer' -Verbose -ScriptBlock {
+            $holder = Start-ThreadJob -ArgumentList $path, $marker -ScriptBlock {
+                param($path, $marker)
+                "BEGIN IMMEDIATE; INSERT INTO store_meta(key, value) VALUES ('lock-test', 'x'); SELECT 'locked';" + "`n.shell touch '$marker'`n.shell sleep 2`nROLLBACK;" | sqlite3 $path
+            }
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while (-not (Test-Path $marker) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            Invoke-GuardedWrite -Connector Script -Target 'inner' -Reason 'inner' -ScriptBlock { } | Out-Null
+            $holder | Receive-Job -Wait -AutoRemoveJob | Out-Null
+        } 4>&1
+
+        $marker | Should -Exist
+        @($outer | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Waiting*' }) | Should -BeNullOrEmpty
+        @(Get-Operation | Where-Object State -eq 'Closed').Count | Should -Be 2
+    }
+
     It 'says with -Verbose that a write waits for the lock, and says nothing of a wait that did not happen' {
         $path = Join-Path $TestDrive 'told.db'
         Connect-AuditStore -Path $path

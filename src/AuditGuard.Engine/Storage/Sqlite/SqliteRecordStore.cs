@@ -222,10 +222,11 @@ public sealed class SqliteRecordStore : IRecordStore
 
     /// <summary>
     /// Tells <paramref name="report"/> when an append made on this thread of work has to wait for
-    /// a lock, until the returned scope is disposed. A report that fails is dropped: hearing of a
-    /// wait must never break the write.
+    /// a lock, until the returned scope is disposed; null tells no one, not even whoever was told
+    /// before (a command run inside another's script block is not the outer command). A report
+    /// that fails is dropped: hearing of a wait must never break the write.
     /// </summary>
-    public IDisposable ReportWaitsTo(Action<string> report)
+    public IDisposable ReportWaitsTo(Action<string>? report)
     {
         var previous = _waitListener.Value;
         _waitListener.Value = report;
