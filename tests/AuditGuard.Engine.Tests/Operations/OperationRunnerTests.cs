@@ -262,6 +262,24 @@ public sealed class OperationRunnerTests : IDisposable
         Assert.Equal(RiskLevel.Critical, Plan(critical).EffectiveRisk);
     }
 
+    [Fact]
+    public void A_diff_is_kept_unless_the_request_carries_a_secret_and_then_it_is_withheld_and_says_so()
+    {
+        var plain = _temp.File("plain.txt");
+        var secret = _temp.File("secret.txt");
+        File.WriteAllText(plain, "old");
+        File.WriteAllText(secret, "old");
+
+        var kept = _session.ExecuteOperation(Plan(SetContent(plain, "new")), out _);
+        var withheld = _session.ExecuteOperation(Plan(SetContent(secret, "s3cret-value") with { SecretParameters = ["Value"] }), out _);
+
+        Assert.Contains("new", kept.PreviewDiff, StringComparison.Ordinal);
+        Assert.False(kept.Preview!.DiffWithheld);
+        Assert.Null(withheld.PreviewDiff);
+        Assert.True(withheld.Preview!.DiffWithheld);
+        Assert.Null(withheld.Preview.DiffDigest);
+    }
+
     private static OperationRequest SetContent(string file, string value) =>
         new("FileSystem", "SetContent", file, new Dictionary<string, object?> { ["Value"] = value }, null, null, "test change", "CHG-1", null, null, ActorIdentity.Current(null));
 
