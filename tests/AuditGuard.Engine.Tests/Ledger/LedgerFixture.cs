@@ -4,6 +4,7 @@ using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Signing;
+using AuditGuard.Engine.Storage;
 using AuditGuard.Engine.Storage.Sqlite;
 using AuditGuard.Engine.Tests.Storage;
 
@@ -55,6 +56,30 @@ internal static class LedgerFixture
 
     /// <summary>Runs SQL through the sqlite3 command-line shell, as someone editing the file by hand would.</summary>
     public static void Sqlite(string path, string sql) => RunSqlite(path, sql);
+
+    /// <summary>A record after <paramref name="head"/> with a correct hash and link, signed by <paramref name="key"/>: what a forger with a key writes.</summary>
+    public static RecordRow SignedAfter(RecordRow head, Guid storeId, SigningKey key, string type, JsonObject fields)
+    {
+        var time = DateTimeOffset.UtcNow;
+        var body = new JsonObject
+        {
+            ["v"] = 1,
+            ["store"] = storeId.ToString("D"),
+            ["seq"] = head.Sequence + 1,
+            ["prev"] = head.HashHex,
+            ["time"] = AuditGuard.Engine.Common.Rfc3339.Format(time),
+            ["signer"] = key.Fingerprint,
+            ["type"] = type,
+        };
+        foreach (var (name, value) in fields)
+        {
+            body[name] = value?.DeepClone();
+        }
+
+        var bytes = AuditGuard.Engine.Canonical.JsonCanonicalizer.Canonicalize(body);
+        return new RecordRow(head.Sequence + 1, System.Security.Cryptography.SHA256.HashData(bytes), head.Hash, type, null,
+            AuditGuard.Engine.Common.Rfc3339.Format(time), bytes, key.SignDetached(bytes, time), key.Fingerprint);
+    }
 
     /// <summary>Runs a command (chown, ln, ...) and fails the test when it fails.</summary>
     public static void Run(string command, params string[] arguments)

@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using AuditGuard.Engine.Canonical;
-using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Signing;
@@ -186,25 +183,9 @@ public sealed class SignerRecordsTests : IDisposable
             storeId = ledger.StoreId;
         }
 
-        var time = DateTimeOffset.UtcNow;
-        var body = new JsonObject
-        {
-            ["v"] = 1,
-            ["store"] = storeId.ToString("D"),
-            ["seq"] = head.Sequence + 1,
-            ["prev"] = head.HashHex,
-            ["time"] = Rfc3339.Format(time),
-            ["signer"] = key.Fingerprint,
-            ["type"] = type,
-        };
-        foreach (var (name, value) in fields)
-        {
-            body[name] = value?.DeepClone();
-        }
-
-        var bytes = JsonCanonicalizer.Canonicalize(body);
+        var row = LedgerFixture.SignedAfter(head, storeId, key, type, fields);
         LedgerFixture.Sqlite(_path, "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES (" +
-            $"{head.Sequence + 1}, x'{Convert.ToHexString(SHA256.HashData(bytes))}', x'{Convert.ToHexString(head.Hash)}', '{type}', NULL, " +
-            $"'{Rfc3339.Format(time)}', x'{Convert.ToHexString(bytes)}', x'{Convert.ToHexString(key.SignDetached(bytes, time))}', '{key.Fingerprint}');");
+            $"{row.Sequence}, x'{Convert.ToHexString(row.Hash)}', x'{Convert.ToHexString(row.Previous)}', '{type}', NULL, " +
+            $"'{row.Time}', x'{Convert.ToHexString(row.Body)}', x'{Convert.ToHexString(row.Signature)}', '{row.Signer}');");
     }
 }

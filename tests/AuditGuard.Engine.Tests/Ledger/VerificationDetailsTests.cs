@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
@@ -126,7 +125,7 @@ public sealed class VerificationDetailsTests : IDisposable
         var path = LedgerFixture.CreateWithNotes(_temp, 2);
         using var stranger = NewKey("CN=Stranger");
         var head = Rows(path)[^1];
-        Insert(path, After(head, StoreIdOf(path), stranger, "test.note", new JsonObject { ["n"] = 3 }));
+        Insert(path, LedgerFixture.SignedAfter(head, StoreIdOf(path), stranger, "test.note", new JsonObject { ["n"] = 3 }));
 
         var error = Assert.Single(LedgerFixture.Verify(path).Verdicts, v => v.Severity == VerdictSeverity.Error);
 
@@ -141,7 +140,7 @@ public sealed class VerificationDetailsTests : IDisposable
         using var key = LocalSigningKey.TryLoad(LocalKeyFiles.Beside(path).SignerKeyPath, TimeProvider.System)!;
         using var newcomer = NewKey("CN=Newcomer");
         var head = Rows(path)[^1];
-        Insert(path, After(head, StoreIdOf(path), key, RecordTypes.StoreCreated, new JsonObject
+        Insert(path, LedgerFixture.SignedAfter(head, StoreIdOf(path), key, RecordTypes.StoreCreated, new JsonObject
         {
             ["certificate"] = Convert.ToBase64String(newcomer.Certificate.RawData),
             ["fingerprint"] = newcomer.Fingerprint,
@@ -196,7 +195,7 @@ public sealed class VerificationDetailsTests : IDisposable
         var storeId = StoreIdOf(path);
         var other = Guid.NewGuid();
         using var key = LocalSigningKey.TryLoad(LocalKeyFiles.Beside(path).SignerKeyPath, TimeProvider.System)!;
-        Insert(path, After(Rows(path)[^1], other, key, "test.note", new JsonObject { ["n"] = 3 }));
+        Insert(path, LedgerFixture.SignedAfter(Rows(path)[^1], other, key, "test.note", new JsonObject { ["n"] = 3 }));
 
         var error = Assert.Single(LedgerFixture.Verify(path).Verdicts, v => v.Severity == VerdictSeverity.Error);
 
@@ -380,28 +379,6 @@ public sealed class VerificationDetailsTests : IDisposable
 
     private static RecordRow Row(string path, long sequence) => Rows(path).Single(r => r.Sequence == sequence);
 
-    /// <summary>A record after <paramref name="head"/> with a correct hash and link, signed by <paramref name="key"/>.</summary>
-    private static RecordRow After(RecordRow head, Guid storeId, SigningKey key, string type, JsonObject fields)
-    {
-        var time = DateTimeOffset.UtcNow;
-        var body = new JsonObject
-        {
-            ["v"] = 1,
-            ["store"] = storeId.ToString("D"),
-            ["seq"] = head.Sequence + 1,
-            ["prev"] = head.HashHex,
-            ["time"] = Rfc3339.Format(time),
-            ["signer"] = key.Fingerprint,
-            ["type"] = type,
-        };
-        foreach (var (name, value) in fields)
-        {
-            body[name] = value?.DeepClone();
-        }
-
-        var bytes = JsonCanonicalizer.Canonicalize(body);
-        return new RecordRow(head.Sequence + 1, SHA256.HashData(bytes), head.Hash, type, null, Rfc3339.Format(time), bytes, key.SignDetached(bytes, time), key.Fingerprint);
-    }
 
     private static void Insert(string path, RecordRow row) => LedgerFixture.Sqlite(path,
         "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES (" +
