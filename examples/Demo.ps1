@@ -70,6 +70,50 @@ try {
     Write-Step 'Get-Operation -CorrelationId CHG-1042: the change ticket''s whole history'
     Get-Operation -CorrelationId 'CHG-1042' | Format-Table | Out-Host
 
+    Write-Step 'Set-GuardPolicy: High and Critical writes need two signed approvals from the change board'
+    $password = ConvertTo-SecureString -String 'lab-only' -AsPlainText -Force
+    $alice = New-AuditSigningCertificate -Subject 'CN=Alice Operator, O=Demo' -Path (Join-Path $work 'alice.pfx') -Password $password
+    $erin = New-AuditSigningCertificate -Subject 'CN=Erin Approver, O=Demo' -Path (Join-Path $work 'erin.pfx') -Password $password
+    $frank = New-AuditSigningCertificate -Subject 'CN=Frank Approver, O=Demo' -Path (Join-Path $work 'frank.pfx') -Password $password
+    $policy = Join-Path $work 'policy.psd1'
+    Set-Content -Path $policy -Value @"
+@{
+    Version        = 1
+    DefaultEffect  = 'Allow'
+    ApproverGroups = @{ ChangeBoard = @('Thumbprint:$($alice.Thumbprint)', 'Thumbprint:$($erin.Thumbprint)', 'Thumbprint:$($frank.Thumbprint)') }
+    Rules          = @(
+        @{ Id = 'high-risk'; Risk = 'High', 'Critical'; Effect = 'RequireApproval'; Approvals = 2; ApproverGroup = 'ChangeBoard'
+           ApprovalExpiry = '1.00:00:00'; RequireSignedApproval = `$true }
+    )
+}
+"@
+    Set-GuardPolicy -Path $policy -Reason 'CAB-2026-114 change policy' -PassThru | Format-List Digest, SetBy, Reason, Rules | Out-Host
+    Test-GuardPolicy -Connector FileSystem -Action SetContent -Target $motd -Risk High | Format-List Effect, MatchedRules, Explanation | Out-Host
+
+    Write-Step 'A High-risk write, signed by Alice, stops PendingApproval: no prompt, no change'
+    $pending = Invoke-GuardedWrite -Connector FileSystem -Target $motd -Action SetContent -Reason 'CHG-1043 move the maintenance window' -Risk High `
+        -Parameters @{ Value = "Welcome`nMaintenance: Sunday 01:00-03:00 UTC" } -Certificate $alice -ErrorAction SilentlyContinue -ErrorVariable waiting
+    $pending | Format-List OperationId, State, ActorSubject, ApprovalStatus | Out-Host
+    Write-Host "$($waiting[0].FullyQualifiedErrorId)"
+
+    Write-Step 'Alice cannot approve her own request'
+    try { Approve-Operation -OperationId $pending.OperationId -Reason 'mine' -Certificate $alice -ErrorAction Stop }
+    catch { Write-Host "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+
+    Write-Step 'Erin approves at the store; Frank signs the exported request offline, and it is imported'
+    Approve-Operation -OperationId $pending.OperationId -Reason 'diff reviewed' -Certificate $erin | Format-List State, ApprovalStatus | Out-Host
+    $request = Join-Path $work 'request.json'
+    $approval = Join-Path $work 'approval-frank.json'
+    Export-OperationRequest -OperationId $pending.OperationId -Path $request | Out-Null
+    Approve-Operation -RequestPath $request -OutFile $approval -Reason 'read the request on my laptop' -CertificatePath (Join-Path $work 'frank.pfx') -CertificatePassword $password | Out-Null
+    Import-OperationApproval -Path $approval | Format-List State, ApprovalStatus | Out-Host
+
+    Write-Step 'Resume-Operation: the approved change runs from its recorded intent'
+    $resumed = Resume-Operation -OperationId $pending.OperationId
+    $resumed | Format-List OperationId, State, ResumedBy | Out-Host
+    $resumed.Approvals | Format-Table Decision, Assurance, Approver, Offline, Valid | Out-Host
+    Write-Host "motd.txt now reads: $((Get-Content -Raw $motd) -replace "`n", ' | ')"
+
     Write-Step 'Export-AuditCheckpoint: a witness to keep where the store''s writer cannot rewrite it'
     $witness = Join-Path $work 'witness.json'
     New-AuditCheckpoint | Out-Null

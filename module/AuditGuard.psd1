@@ -10,22 +10,30 @@
     PowerShellVersion      = '7.4'
     FormatsToProcess       = @('AuditGuard.format.ps1xml')
     CmdletsToExport        = @(
+        'Approve-Operation'
         'Backup-AuditStore'
         'Connect-AuditStore'
+        'Deny-Operation'
         'Disconnect-AuditStore'
         'Export-AuditCheckpoint'
         'Export-AuditRecord'
+        'Export-OperationRequest'
         'Get-AuditRecord'
         'Get-AuditStore'
         'Get-GuardConnector'
+        'Get-GuardPolicy'
         'Get-Operation'
+        'Import-OperationApproval'
         'Invoke-GuardedWrite'
         'New-AuditCheckpoint'
         'New-AuditSigningCertificate'
         'Repair-Operation'
+        'Resume-Operation'
         'Set-AuditSigner'
         'Set-AuditStoreSetting'
+        'Set-GuardPolicy'
         'Test-AuditChain'
+        'Test-GuardPolicy'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -15,6 +15,12 @@ public enum AuditVerdictKind
     IndexMismatch,
     SchemaAltered,
     IllegalTransition,
+
+    /// <summary>An approval whose statement is not bound to its operation's store, id and intent, or whose signature does not verify.</summary>
+    ApprovalInvalid,
+
+    /// <summary>An actor's signature on their own request that is not bound to the operation's store, id and intent, or does not verify.</summary>
+    IntentSignatureInvalid,
     Truncated,
     RolledBack,
     BlobMismatch,

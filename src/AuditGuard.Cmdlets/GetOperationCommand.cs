@@ -46,6 +46,10 @@ public sealed class GetOperationCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter Orphaned { get; set; }
 
+    /// <summary>Only break-glass writes whose after-the-fact review (Approve-Operation -Review) is past due.</summary>
+    [Parameter]
+    public SwitchParameter ReviewOverdue { get; set; }
+
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -95,6 +99,7 @@ public sealed class GetOperationCommand : StoreCmdlet
             CorrelationId = CorrelationId,
             Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime()) : null,
             Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime()) : null,
+            ReviewOverdueAt = ReviewOverdue ? session.Clock.GetUtcNow() : null,
             First = First,
             Last = Last,
         }, Orphaned, unreadable);

@@ -38,10 +38,27 @@ public enum AuditRisk
     Critical,
 }
 
-/// <summary>The policy decision recorded with an operation.</summary>
-public sealed record OperationPolicyDecision(string Effect, string? PolicyDigest, string[] MatchedRules, string Explanation)
+/// <summary>
+/// The policy decision recorded with an operation: the effect, the policy and rules, why, and
+/// for RequireApproval how many approvals from which group (signed or not, each counting for
+/// ApprovalExpiry), and whether break-glass was allowed.
+/// </summary>
+public sealed record OperationPolicyDecision(string Effect, string? PolicyDigest, string[] MatchedRules, string Explanation,
+    int? Approvals, string? ApproverGroup, string[] Approvers, bool RequireSignedApproval, TimeSpan? ApprovalExpiry, bool BreakGlassAllowed)
 {
     public override string ToString() => $"{Effect}: {Explanation}";
+}
+
+/// <summary>
+/// One approver's recorded decision on an operation: approve, deny, or review; signed
+/// (Assurance Certificate: the certificate is the approver, the account only ran the command) or
+/// not (OsAccount); Valid when its statement is bound to this operation's intent and its
+/// signature holds, otherwise Problem says why.
+/// </summary>
+public sealed record OperationApproval(long Sequence, string Decision, string Assurance, string Approver, string Account, string? Thumbprint, string? Subject,
+    DateTimeOffset Time, string Reason, bool Offline, bool Valid, string? Problem)
+{
+    public override string ToString() => $"{Decision} by {Approver}";
 }
 
 /// <summary>A dry run's picture of the change and how exact it is (Exact, Synthetic, None).</summary>
@@ -91,6 +108,14 @@ public sealed class GuardedOperation
 
     public string Actor { get; init; } = "";
 
+    /// <summary>The certificate the actor signed the request with (Invoke-GuardedWrite -Certificate): its thumbprint and subject.</summary>
+    public string? ActorThumbprint { get; init; }
+
+    public string? ActorSubject { get; init; }
+
+    /// <summary>The account policies and approvals go by: DOMAIN\user, or the user a remoting session connected as.</summary>
+    public string Principal { get; init; } = "";
+
     public string? CorrelationId { get; init; }
 
     public Guid? ParentOperationId { get; init; }
@@ -129,6 +154,27 @@ public sealed class GuardedOperation
     public OperationRollbackContract? RollbackContract { get; init; }
 
     public OperationError? Error { get; init; }
+
+    /// <summary>Run with -BreakGlass where approval was required and the policy allowed it: no approvals, a review due by ReviewDue.</summary>
+    public bool BreakGlass { get; init; }
+
+    /// <summary>For a break-glass write: when its after-the-fact review is due.</summary>
+    public DateTimeOffset? ReviewDue { get; init; }
+
+    /// <summary>For a break-glass write: who reviewed it (Approve-Operation -Review), when one was recorded.</summary>
+    public string? ReviewedBy { get; init; }
+
+    /// <summary>A break-glass write whose review is past due.</summary>
+    public bool ReviewOverdue { get; init; }
+
+    /// <summary>Every approval, denial and review recorded for the operation, oldest first.</summary>
+    public OperationApproval[] Approvals { get; init; } = [];
+
+    /// <summary>For an operation that waited for approval: how its approvals count now against what its decision asks for.</summary>
+    public string? ApprovalStatus { get; init; }
+
+    /// <summary>Who ran the approved operation (Resume-Operation).</summary>
+    public string? ResumedBy { get; init; }
 
     /// <summary>For a repaired orphan: MatchesBefore, MatchesAfter, Neither or Unknown.</summary>
     public string? Finding { get; init; }

@@ -1,4 +1,6 @@
 using System.Collections;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Management.Automation;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
@@ -50,6 +52,24 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public AuditRisk? Risk { get; set; }
 
+    /// <summary>
+    /// Runs without the approvals the policy requires, where its rule allows break-glass; the
+    /// operation is flagged and a review is due within the rule's ReviewWithin. -Reason says why.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter BreakGlass { get; set; }
+
+    /// <summary>Your own certificate, with its private key: the request is signed with it, so you are known by it too (and never approve your own request under it).</summary>
+    [Parameter]
+    public X509Certificate2? Certificate { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificatePath { get; set; }
+
+    [Parameter]
+    public SecureString? CertificatePassword { get; set; }
+
     /// <summary>More -Parameters names to record only as keyed hashes, beside those the name rule finds.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -59,6 +79,12 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
     {
         // Values that cannot be recorded are refused before any store is touched.
         var values = ScriptHosting.Values(Parameters);
+        if (Certificate is not null && CertificatePath is not null)
+        {
+            throw ApprovalCommands.BothCertificates();
+        }
+
+        using var actorKey = SigningKeys.Resolve(this, Certificate, CertificatePath, CertificatePassword, null);
         var session = Session;
         var host = new ScriptHosting(this);
         var scriptOutput = new List<object?>();
@@ -74,7 +100,9 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             null,
             Risk is { } risk ? Enum.Parse<RiskLevel>(risk.ToString()) : null,
             ActorIdentity.Current(ScriptHosting.ConnectedUser(this)),
-            SecretParameter), host);
+            SecretParameter,
+            BreakGlass,
+            actorKey), host);
 
         WriteVerbose(plan.IsRefused
             ? $"Planned operation {plan.OperationId}: refused ({plan.Refusal!.ErrorId})."
@@ -87,6 +115,12 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
             return;
         }
 
+        if (BreakGlass && plan.BreakGlass is null)
+        {
+            WriteWarning($"-BreakGlass was not used: the policy decides {plan.Policy.Effect} for this write, so there are no approvals to skip.");
+        }
+
+        WriteVerbose($"Policy decision: {plan.Policy.Effect}. {plan.Policy.Explanation}");
         var change = ChangeText(plan);
         if (!ShouldProcess(change, change + Environment.NewLine + "Make this change?", ConfirmCaption))
         {
@@ -101,6 +135,19 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
                 WriteObject(OutputObjects.Operation(session.RecordDryRun(plan)));
             }
 
+            return;
+        }
+
+        // A write the policy stops is recorded where it stops, and never prompts: there is no change to confirm.
+        if (plan.Gate is { } stop)
+        {
+            var stopped = session.ExecuteOperation(plan, out _);
+            WriteObject(OutputObjects.Operation(stopped));
+            WriteError(WithTarget(ErrorRecords.From(stop == OperationState.PendingApproval
+                ? PolicyErrors.ApprovalRequired(stopped.OperationId, stopped.Policy.Explanation)
+                : plan.BreakGlass is { Allowed: false }
+                    ? PolicyErrors.BreakGlassNotAllowed(stopped.OperationId, stopped.Policy.Explanation)
+                    : PolicyErrors.Denied(stopped.OperationId, stopped.Policy.Explanation)), stopped));
             return;
         }
 

@@ -39,7 +39,7 @@ public sealed record GuardSessionOptions
     /// <summary>The connectors the session may use; the built-in ones when null.</summary>
     public ConnectorRegistry? Connectors { get; init; }
 
-    /// <summary>The policy that decides each write; every write is allowed when null.</summary>
+    /// <summary>The policy that decides each write; the store's own (set with Set-GuardPolicy) when null.</summary>
     public IPolicyEvaluator? Policy { get; init; }
 
     /// <summary>
@@ -58,19 +58,21 @@ public sealed class GuardSession : IDisposable
 {
     private readonly AuditLedger _ledger;
     private readonly OperationRunner _operations;
+    private readonly StorePolicy _storePolicy;
 
     private readonly Func<Action<string>?, IDisposable>? _reportWaits;
 
-    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock, string? group,
+    private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator? policy, ILivenessProbe liveness, TimeProvider clock, string? group,
         Func<Action<string>?, IDisposable>? reportWaits)
     {
         _ledger = ledger;
         Group = group;
         _reportWaits = reportWaits;
         Connectors = connectors;
-        Policy = policy;
+        _storePolicy = new StorePolicy(ledger);
+        Policy = policy ?? _storePolicy;
         Clock = clock;
-        _operations = new OperationRunner(ledger, connectors, policy, liveness, clock);
+        _operations = new OperationRunner(ledger, connectors, Policy, liveness, clock);
     }
 
     /// <summary>Where the store is: the full path of its database file.</summary>
@@ -220,7 +222,7 @@ public sealed class GuardSession : IDisposable
         var liveness = options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
             ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running"), keyFiles.Group,
             FileStatus.Of(store.Location, followLinks: true)?.OwnerId);
-        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy ?? new NoPolicyEvaluator(), liveness, options.Clock, keyFiles.Group?.Name,
+        return new GuardSession(ledger, options.Connectors ?? ConnectorRegistry.CreateBuiltIn(), options.Policy, liveness, options.Clock, keyFiles.Group?.Name,
             store is SqliteRecordStore sqlite ? sqlite.ReportWaitsTo : null);
     }
 
@@ -313,6 +315,24 @@ public sealed class GuardSession : IDisposable
     /// <summary>Rotates the store's signer to <paramref name="key"/>, which the session owns from here on.</summary>
     public RecordRow RotateSigner(SigningKey key) => _ledger.RotateSigner(key);
 
+    /// <summary>The store's active policy, or null when none was ever set.</summary>
+    public PolicyRecord? ActivePolicy() => _storePolicy.Active();
+
+    /// <summary>Every policy the store has had, oldest first.</summary>
+    public IReadOnlyList<PolicyRecord> PolicyHistory() => _storePolicy.History();
+
+    /// <summary>Makes <paramref name="document"/> the store's policy with a policy.set record (its rules and source text bound by digest).</summary>
+    public PolicyRecord SetPolicy(PolicyDocument document, string sourceName, string sourceText, ActorIdentity setBy, string? reason) =>
+        _storePolicy.Set(document, sourceName, sourceText, setBy, reason);
+
+    /// <summary>What <paramref name="document"/> (or, when null, the policy that decides this session's writes) decides for <paramref name="request"/>, running nothing.</summary>
+    public PolicyDecision TestPolicy(PolicyDocument? document, PolicyRequest request) =>
+        (document is null ? Policy : new PolicyEvaluator(document)).Evaluate(request);
+
+    /// <summary>The request a policy decides on for a write described by hand (Test-GuardPolicy), resolved as planning would.</summary>
+    public PolicyRequest DescribeForPolicy(string connector, string? action, string target, RiskLevel? risk, PolicyActor actor, DateTimeOffset at, IScriptHost host) =>
+        _operations.DescribeForPolicy(connector, action, target, risk, actor, at, host);
+
     /// <summary>Works a request out up to the gate, recording nothing: the same plan serves a dry run and a real run.</summary>
     public OperationPlan PlanOperation(OperationRequest request, IScriptHost host) => _operations.Plan(request, host);
 
@@ -324,6 +344,13 @@ public sealed class GuardSession : IDisposable
     public OperationView PreviewDryRun(OperationPlan plan) => _operations.PreviewDryRun(plan);
 
     public OperationView ExecuteOperation(OperationPlan plan, out Exception? failure) => _operations.Execute(plan, out failure);
+
+    /// <summary>Records an approver's decision (approve, deny, or review a break-glass write) on an operation.</summary>
+    public OperationView DecideOperation(Guid operationId, ApprovalRequest request) => _operations.Decide(operationId, request);
+
+    /// <summary>Runs an approved operation from its recorded intent; <paramref name="secrets"/> gives again the values recorded only as keyed hashes.</summary>
+    public OperationView ResumeOperation(Guid operationId, IReadOnlyDictionary<string, object?> secrets, IScriptHost host, ActorIdentity resumedBy, out Exception? failure) =>
+        _operations.Resume(operationId, secrets, host, resumedBy, out failure);
 
     /// <summary>Settles an orphan; <paramref name="force"/> settles one whose liveness this host cannot tell, and is recorded.</summary>
     public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy, bool force = false) => _operations.Repair(operationId, repairedBy, force);

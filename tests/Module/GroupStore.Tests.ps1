@@ -151,4 +151,39 @@ try { Connect-AuditStore -Path '$plain/audit.db' -Group $team -ErrorAction Stop;
         $result.Output[1] | Should -BeLike "*chmod 3770*"
         Get-ChildItem -Force $plain | Should -BeNullOrEmpty
     }
+
+    It 'lets another member approve unsigned, as their own account, and never the member who asked' {
+        $policy = Join-Path $base 'policy.psd1'
+        Set-Content -LiteralPath $policy -Value @"
+@{ Version = 1; ApproverGroups = @{ Team = @('$($members[0])', '$($members[1])') }
+   Rules = @( @{ Id = 'team'; Connector = 'Script'; Effect = 'RequireApproval'; Approvals = 1; ApproverGroup = 'Team' } ) }
+"@
+        chmod a+r $policy
+        $asked = Invoke-AsUser $members[0] @"
+Connect-AuditStore -Path '$store'
+Set-GuardPolicy -Path '$policy' -Reason 'team policy'
+`$operation = Invoke-GuardedWrite -Connector Script -Target 'team/approved' -ScriptBlock { 'ran' } -Reason 'needs a second pair of eyes' -ErrorAction SilentlyContinue
+'id:' + `$operation.OperationId
+'state:' + `$operation.State
+try { Approve-Operation -OperationId `$operation.OperationId -Reason 'my own' -ErrorAction Stop } catch { 'self:' + `$_.FullyQualifiedErrorId }
+"@
+        $asked.ExitCode | Should -Be 0 -Because ($asked.Output -join "`n")
+        $id = ($asked.Output | Where-Object { $_ -like 'id:*' }) -replace '^id:'
+        $asked.Output | Should -Contain 'state:PendingApproval'
+        $asked.Output | Should -Contain 'self:OperationSelfApproval,AuditGuard.Cmdlets.ApproveOperationCommand'
+
+        $approved = Invoke-AsUser $members[1] @"
+Connect-AuditStore -Path '$store'
+`$approved = Approve-Operation -OperationId '$id' -Reason 'read the script'
+'state:' + `$approved.State
+'assurance:' + `$approved.Approvals[0].Assurance + ':' + (`$approved.Approvals[0].Account -replace '^.*\\', '')
+'resumed:' + (Resume-Operation -OperationId '$id').State
+'valid:' + (Test-AuditChain).IsValid
+"@
+        $approved.ExitCode | Should -Be 0 -Because ($approved.Output -join "`n")
+        $approved.Output | Should -Contain 'state:Approved'
+        $approved.Output | Should -Contain "assurance:OsAccount:$($members[1])"
+        $approved.Output | Should -Contain 'resumed:Closed'
+        $approved.Output | Should -Contain 'valid:True'
+    }
 }

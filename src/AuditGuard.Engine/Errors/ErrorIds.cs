@@ -118,6 +118,29 @@ public static class ErrorIds
     public const string OperationOutcomeNotRecorded = nameof(OperationOutcomeNotRecorded);
     public const string OperationIntentNotRecorded = nameof(OperationIntentNotRecorded);
 
+    // Policy and approvals.
+    public const string PolicyInvalid = nameof(PolicyInvalid);
+    public const string PolicyFileUnreadable = nameof(PolicyFileUnreadable);
+    public const string PolicyUnavailable = nameof(PolicyUnavailable);
+    public const string OperationPolicyDenied = nameof(OperationPolicyDenied);
+    public const string OperationApprovalRequired = nameof(OperationApprovalRequired);
+    public const string OperationBreakGlassNotAllowed = nameof(OperationBreakGlassNotAllowed);
+    public const string OperationNotPendingApproval = nameof(OperationNotPendingApproval);
+    public const string OperationSelfApproval = nameof(OperationSelfApproval);
+    public const string OperationApprovalDuplicate = nameof(OperationApprovalDuplicate);
+    public const string OperationApproverNotInGroup = nameof(OperationApproverNotInGroup);
+    public const string OperationSignedApprovalRequired = nameof(OperationSignedApprovalRequired);
+    public const string OperationApprovalExpired = nameof(OperationApprovalExpired);
+    public const string OperationNotApproved = nameof(OperationNotApproved);
+    public const string OperationIntentChanged = nameof(OperationIntentChanged);
+    public const string OperationSecretRequired = nameof(OperationSecretRequired);
+    public const string OperationNotBreakGlass = nameof(OperationNotBreakGlass);
+    public const string ApprovalCertificateConflict = nameof(ApprovalCertificateConflict);
+    public const string ApprovalCertificateRequired = nameof(ApprovalCertificateRequired);
+    public const string OperationApprovalFileInvalid = nameof(OperationApprovalFileInvalid);
+    public const string OperationRequestFileInvalid = nameof(OperationRequestFileInvalid);
+    public const string OperationAlreadyReviewed = nameof(OperationAlreadyReviewed);
+
     // Raised by the cmdlet layer: a failure AuditGuard did not raise itself.
     public const string OperationFailed = nameof(OperationFailed);
     public const string AuditGuardInternalError = nameof(AuditGuardInternalError);

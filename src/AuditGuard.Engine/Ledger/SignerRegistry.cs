@@ -69,14 +69,17 @@ internal sealed class SignerRegistry
             return;
         }
 
-        X509Certificate2 certificate;
+        X509Certificate2? certificate;
         try
         {
-#pragma warning disable SYSLIB0057 // X509CertificateLoader is .NET 9+; the engine targets net8.0.
-            certificate = new X509Certificate2(Convert.FromBase64String(certificateText));
-#pragma warning restore SYSLIB0057
+            certificate = PublicCertificate.TryLoad(Convert.FromBase64String(certificateText));
         }
-        catch (Exception e) when (e is FormatException or CryptographicException)
+        catch (FormatException)
+        {
+            return;
+        }
+
+        if (certificate is null)
         {
             return;
         }

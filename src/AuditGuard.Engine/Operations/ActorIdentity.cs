@@ -17,6 +17,12 @@ public sealed record ActorIdentity(
     string ProcessStart,
     string? ConnectedUser)
 {
+    /// <summary>
+    /// The account a policy and an approval check go by: the user a remoting or JEA session
+    /// connected as, otherwise <c>DOMAIN\user</c> (<c>user</c> where there is no domain).
+    /// </summary>
+    public string Principal => ConnectedUser ?? (string.IsNullOrEmpty(Domain) ? User : $"{Domain}\\{User}");
+
     public string Display => ConnectedUser is null ? $"{User}@{Host}" : $"{ConnectedUser} (as {User}@{Host})";
 
     /// <summary>The current process's actor; <paramref name="connectedUser"/> comes from $PSSenderInfo.</summary>

@@ -2,6 +2,7 @@ using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations.Parameters;
+using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Policy;
 
 namespace AuditGuard.Engine.Operations;
@@ -42,6 +43,22 @@ public sealed class OperationPlan
     public RiskLevel EffectiveRisk => (RiskLevel)Math.Max((int)(Request.RequestedRisk ?? RiskLevel.Low), (int)(ActionRisk ?? RiskLevel.Low));
 
     public PolicyDecision Policy { get; internal set; } = PolicyDecision.NoPolicy;
+
+    /// <summary>Set when break-glass was asked for and approval is required: whether the policy allows it, and when its review is due.</summary>
+    public BreakGlassRecord? BreakGlass { get; internal set; }
+
+    /// <summary>
+    /// Where the policy stops the operation before it acts: PolicyDenied (a Deny, or break-glass
+    /// asked for where it is not allowed), PendingApproval, or null when it may run now.
+    /// </summary>
+    public OperationState? Gate => Policy.Effect switch
+    {
+        PolicyEffect.Deny => OperationState.PolicyDenied,
+        PolicyEffect.RequireApproval when BreakGlass is { Allowed: true } => null,
+        PolicyEffect.RequireApproval when BreakGlass is not null => OperationState.PolicyDenied,
+        PolicyEffect.RequireApproval => OperationState.PendingApproval,
+        _ => null,
+    };
 
     public StateSnapshot? Before { get; internal set; }
 

@@ -18,6 +18,9 @@ public sealed record OperationQuery
 
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>Only break-glass writes whose review was due before this time and was not recorded.</summary>
+    public DateTimeOffset? ReviewOverdueAt { get; init; }
+
     /// <summary>Only operations still Executing (orphan candidates).</summary>
     public bool ExecutingOnly { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
@@ -20,10 +21,14 @@ namespace AuditGuard.Engine.Operations;
 /// </summary>
 internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock)
 {
+    private OperationApprovals Approvals => new(ledger, clock, Find);
+
     /// <summary>Resolves, validates, captures, decides and previews, without recording anything.</summary>
-    public OperationPlan Plan(OperationRequest request, IScriptHost host)
+    public OperationPlan Plan(OperationRequest request, IScriptHost host) => Plan(request, host, UuidV7.New(clock));
+
+    private OperationPlan Plan(OperationRequest request, IScriptHost host, Guid operationId)
     {
-        var plan = new OperationPlan(UuidV7.New(clock), request);
+        var plan = new OperationPlan(operationId, request);
         try
         {
             if (string.IsNullOrWhiteSpace(request.Reason) || RecordableText.HasControlOrBrokenCharacters(request.Reason))
@@ -33,7 +38,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
             var connector = connectors.Get(request.Connector);
             plan.Connector = connector;
-            var action = ActionValidation.Find(connector.Capabilities, request.Action ?? DefaultAction(connector, request));
+            var action = ActionValidation.Find(connector.Capabilities, request.Action ?? DefaultAction(connector, request.Script is not null));
             plan.Action = action.Name;
             plan.ActionRisk = action.DefaultRisk;
             var target = connector.ResolveTarget(ResolveAsCaller(request.Target, connector.Capabilities.TargetKind, host));
@@ -44,7 +49,14 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             plan.Before = connector.Capture(target);
             plan.Contract = connector.Contract(context);
             plan.Policy = policy.Evaluate(new PolicyRequest(connector.Capabilities.Name, action.Name, target.Canonical, plan.EffectiveRisk,
-                request.Actor.Display, plan.Contract.Supported));
+                ActorOf(request), plan.Contract.Supported, clock.GetUtcNow()));
+            if (request.BreakGlass && plan.Policy.Effect == PolicyEffect.RequireApproval)
+            {
+                plan.BreakGlass = plan.Policy.BreakGlassReviewWithin is { } review
+                    ? new BreakGlassRecord(true, clock.GetUtcNow() + review)
+                    : new BreakGlassRecord(false, null);
+            }
+
             plan.Preview = connector.Preview(context, plan.Before);
         }
         catch (AuditGuardException refusal)
@@ -53,6 +65,22 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// The request a policy would decide on for a write described by hand, as planning would make
+    /// it: the connector and action as they spell themselves, the target resolved, the effective
+    /// risk (never below the action's default), and whether the action can be undone.
+    /// </summary>
+    public PolicyRequest DescribeForPolicy(string connectorName, string? actionName, string target, RiskLevel? risk, PolicyActor actor, DateTimeOffset at, IScriptHost host)
+    {
+        var connector = connectors.Get(connectorName);
+        var capabilities = connector.Capabilities;
+        var action = ActionValidation.Find(capabilities, actionName ?? DefaultAction(connector, script: null));
+        var resolved = connector.ResolveTarget(ResolveAsCaller(target, capabilities.TargetKind, host));
+        var effective = (RiskLevel)Math.Max((int)(risk ?? RiskLevel.Low), (int)action.DefaultRisk);
+        return new PolicyRequest(capabilities.Name, action.Name, resolved.Canonical, effective, actor,
+            capabilities.SupportsRollback && !action.Irreversible, at);
     }
 
     /// <summary>Records a refused plan as a ValidationFailed operation: attempts are evidence too.</summary>
@@ -67,13 +95,15 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// shown here is ever compared with a record.
     /// </summary>
     public OperationView PreviewDryRun(OperationPlan plan) =>
-        OperationView.Unrecorded(plan.OperationId, Intent(plan, OperationState.DryRun, ledger.SecretKey ?? RandomNumberGenerator.GetBytes(32), []),
+        OperationView.Unrecorded(plan.OperationId, Intent(plan, OperationState.DryRun, ledger.SecretKey ?? RandomNumberGenerator.GetBytes(32), [], sign: false),
             plan.Preview?.Diff is { } diff ? plan.Secrets.Scrub(diff) : null, plan.Request.Script?.Text, plan.Request.RollbackScript?.Text, clock.GetUtcNow());
 
     /// <summary>
-    /// Records the intent (durable before the side effect: if it cannot be written, nothing
-    /// runs), runs the commit step, captures and verifies the after-state, and records the
-    /// outcome. A failing commit step ends the operation Failed, with the error recorded.
+    /// Passes the gate: a plan the policy denies is recorded PolicyDenied, and one that needs
+    /// approval PendingApproval (its intent, script text included, kept to run later), neither
+    /// acting. Otherwise records the intent (durable before the side effect: if it cannot be
+    /// written, nothing runs), runs the commit step, captures and verifies the after-state, and
+    /// records the outcome. A failing commit step ends the operation Failed, with the error recorded.
     /// </summary>
     public OperationView Execute(OperationPlan plan, out Exception? failure)
     {
@@ -82,13 +112,110 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             throw OperationErrors.NotExecutable(plan.OperationId, "its plan was refused; a refused plan is recorded as ValidationFailed, never run.");
         }
 
+        failure = null;
+        if (plan.Gate is { } stop)
+        {
+            return View(plan.OperationId, [ledger.Append(IntentDraft(plan, stop))]);
+        }
+
+        var (intent, outcome) = Commit(plan, () => IntentDraft(plan, OperationState.Executing), out failure);
+        // The view comes from the two records just written, not from reading them back.
+        return View(plan.OperationId, [intent, outcome]);
+    }
+
+    /// <summary>
+    /// Runs an operation that waited for approval from its recorded intent, like applying a saved
+    /// plan: secret values are given again (and must match their recorded hashes), the plan is
+    /// made again under the same id and must have the same intent hash, the target must be as it
+    /// was when the operation was planned, and the policy in force now decides (a stricter one
+    /// wins) with the recorded approvals counted against it. Then the commit step runs as in
+    /// <see cref="Execute"/>, after a resume record (Approved, Executing).
+    /// </summary>
+    public OperationView Resume(Guid operationId, IReadOnlyDictionary<string, object?> secrets, IScriptHost host, ActorIdentity resumedBy, out Exception? failure)
+    {
+        ledger.ThrowIfReadOnly();
+        var view = Find(operationId);
+        if (view.State is not (OperationState.PendingApproval or OperationState.Approved))
+        {
+            throw PolicyErrors.NotPendingApproval(operationId, view.State.ToString(), "resumed");
+        }
+
+        var plan = Plan(Request(view, secrets, host, resumedBy), host, operationId);
+        if (plan.Refusal is { } refusal)
+        {
+            throw refusal;
+        }
+
+        var secretKey = ledger.SecretKey ?? throw SigningErrors.SecretKeyUnavailable(ledger.KeyFiles.SecretKeyPath);
+        var intent = Intent(plan, OperationState.Executing, secretKey, [], sign: false);
+        if (intent.IntentHash != view.IntentHash)
+        {
+            throw PolicyErrors.IntentChanged(operationId, Difference(view, intent, plan.Secrets));
+        }
+
+        if (view.Before is { } recorded && plan.Before!.Digest != recorded.Digest)
+        {
+            throw OperationErrors.TargetDrifted(plan.Target!.Canonical,
+                $"when the operation was planned it was {recorded.Summary}; now it is {plan.Secrets.Scrub(plan.Before.Summary)}");
+        }
+
+        var now = clock.GetUtcNow();
+        IReadOnlyList<long> counted = [];
+        switch (plan.Policy.Effect)
+        {
+            case PolicyEffect.Deny:
+                throw PolicyErrors.Denied(operationId, "The policy in force now denies it: " + plan.Policy.Explanation);
+            case PolicyEffect.RequireApproval:
+                var tally = OperationApprovals.Tally(view, now, plan.Policy.Approval);
+                if (!tally.QuorumReached)
+                {
+                    if (tally.Expired)
+                    {
+                        Approvals.Expire(view, resumedBy, tally);
+                    }
+
+                    throw PolicyErrors.NotApproved(operationId, tally.Describe());
+                }
+
+                counted = tally.Counted.Select(c => c.Sequence).ToList();
+                break;
+        }
+
+        var resume = new ResumeRecord
+        {
+            OperationId = operationId,
+            Transitions = Transitions(operationId, view.State, view.State == OperationState.PendingApproval
+                ? [OperationState.Approved, OperationState.Executing]
+                : [OperationState.Executing]),
+            ResumedBy = resumedBy,
+            Policy = plan.Policy,
+            Approvals = counted,
+        };
+        Commit(plan, () =>
+        {
+            var blobs = new List<byte[]>();
+            return OperationRecordCodec.Encode(resume with { Before = Snapshot(plan.Before, plan.Secrets, blobs) }, blobs);
+        }, out failure);
+        return Find(operationId);
+    }
+
+    /// <summary>An approver's decision on an operation that waits for approval, or the review of a break-glass write.</summary>
+    public OperationView Decide(Guid operationId, ApprovalRequest request) => Approvals.Decide(operationId, request);
+
+    /// <summary>
+    /// Writes the first record (nothing runs when it cannot be written), runs the commit step,
+    /// captures the after-state and writes the outcome, holding the operation's running lock throughout.
+    /// </summary>
+    private (RecordRow First, RecordRow Outcome) Commit(OperationPlan plan, Func<RecordDraft> first, out Exception? failure)
+    {
+        failure = null;
         // A store that refuses every write says so before a running lock is taken beside it.
         ledger.ThrowIfReadOnly();
         using var running = liveness.Hold(plan.OperationId);
         RecordRow intent;
         try
         {
-            intent = ledger.Append(IntentDraft(plan, OperationState.Executing));
+            intent = ledger.Append(first());
         }
         catch (AuditGuardException e)
         {
@@ -97,7 +224,6 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         }
 
         var started = Stopwatch.GetTimestamp();
-        failure = null;
         try
         {
             plan.Connector!.Apply(plan.Context!, plan.Before!);
@@ -121,8 +247,85 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         }
 
         running.Complete();
-        // The view comes from the two records just written, not from reading them back.
-        return View(plan.OperationId, [intent, outcome]);
+        return (intent, outcome);
+    }
+
+    /// <summary>The request an operation's intent records, made runnable again: recorded values restored, secrets given again, script text loaded.</summary>
+    private OperationRequest Request(OperationView view, IReadOnlyDictionary<string, object?> given, IScriptHost host, ActorIdentity resumedBy)
+    {
+        var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        var missing = new List<string>();
+        foreach (var (name, recorded) in view.RecordedParameters)
+        {
+            var givenName = given.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+            if (givenName is not null)
+            {
+                parameters[name] = given[givenName];
+            }
+            else if (RecordedValues.TryRestore(new JsonObject { [name] = recorded?.DeepClone() }, ledger.ReadBlob) is { } restored)
+            {
+                parameters[name] = restored[name];
+            }
+            else if (RecordedValues.HoldsSecret(recorded))
+            {
+                missing.Add(name);
+            }
+            else
+            {
+                throw PolicyErrors.IntentChanged(view.OperationId, $"its parameter '{name}' cannot be restored from the record (its value was not recordable, or was erased)");
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw PolicyErrors.SecretRequired(view.OperationId, missing);
+        }
+
+        var extra = given.Keys.Where(k => !view.RecordedParameters.Any(p => string.Equals(p.Key, k, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (extra.Count > 0)
+        {
+            throw PolicyErrors.IntentChanged(view.OperationId, $"-Parameters names {string.Join(", ", extra)}, which the approved operation does not have");
+        }
+
+        return new OperationRequest(view.Connector, view.Action, view.Target, parameters,
+            Script(view.ScriptDigest, view.ScriptText), Script(view.RollbackScriptDigest, view.RollbackScriptText),
+            view.Reason, view.CorrelationId, view.ParentOperationId, view.Risk, view.Actor, SecretNames(view.RecordedParameters));
+
+        ScriptAction? Script(string? digest, string? text) => digest is null ? null
+            : text is not null && Hex.Lower(SHA256.HashData(Encoding.UTF8.GetBytes(text))) == digest ? host.Load(text)
+            : throw PolicyErrors.IntentChanged(view.OperationId, "its script text was not kept (it spelled out a secret value, or was erased), so it cannot run again");
+    }
+
+    /// <summary>The names recorded as secrets, so that the values given again are hashed as they were.</summary>
+    private static List<string> SecretNames(JsonObject recorded) =>
+        recorded.Where(p => RecordedValues.HoldsSecret(p.Value)).Select(p => p.Key).ToList();
+
+    /// <summary>What differs between the recorded intent and the one made again, in words.</summary>
+    private static string Difference(OperationView view, IntentRecord now, RequestSecrets secrets)
+    {
+        var parts = new List<string>();
+        if (!string.Equals(view.Target, now.Intent.Target, StringComparison.Ordinal))
+        {
+            parts.Add($"its target now resolves to '{now.Intent.Target}', not '{view.Target}'");
+        }
+
+        foreach (var (name, value) in now.Intent.Parameters)
+        {
+            var recorded = view.RecordedParameters[name];
+            if (!JsonNode.DeepEquals(recorded, value))
+            {
+                parts.Add(RecordedValues.HoldsSecret(recorded)
+                    ? $"the value given for '{name}' does not match the secret that was approved (its keyed hash differs)"
+                    : $"parameter '{name}' differs");
+            }
+        }
+
+        if (now.Risk.Effective != view.Risk)
+        {
+            parts.Add($"its risk is now {now.Risk.Effective}, not {view.Risk}");
+        }
+
+        return parts.Count > 0 ? string.Join("; ", parts) : "its intent hash differs";
     }
 
     /// <summary>
@@ -193,7 +396,8 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         var ids = OperationsProjection.Find(snapshot, orphanedOnly ? query with { ExecutingOnly = true } : query);
 
         // -First and -Last count what every other filter kept, so they are applied last.
-        var views = ids.Select(LoadOrNote).OfType<OperationView>().Where(view => !orphanedOnly || view.IsOrphaned);
+        var views = ids.Select(LoadOrNote).OfType<OperationView>()
+            .Where(view => (!orphanedOnly || view.IsOrphaned) && (query.ReviewOverdueAt is not { } now || view.IsReviewOverdue(now)));
         var kept = (query.First is { } first ? views.Take(first) : views).ToList();
         return query.Last is { } last && kept.Count > last ? kept[^last..] : kept;
 
@@ -262,8 +466,8 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
 
     /// <summary>The operation its rows tell, with whether it is an orphan now.</summary>
     private OperationView? View(Guid operationId, IReadOnlyList<RecordRow> rows, Func<string, byte[]?> readBlob) =>
-        OperationView.Fold(operationId, rows, readBlob) is { } view
-            ? view with { Liveness = view.State == OperationState.Executing ? liveness.Check(operationId, view.Actor) : null }
+        OperationView.Fold(operationId, ledger.StoreId, rows, readBlob) is { } view
+            ? view with { Liveness = view.State == OperationState.Executing ? liveness.Check(operationId, view.ResumedBy ?? view.Actor) : null }
             : null;
 
     private OperationView View(Guid operationId, RecordRow[] written) =>
@@ -287,10 +491,10 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         };
     }
 
-    private static string DefaultAction(IConnector connector, OperationRequest request)
+    private static string DefaultAction(IConnector connector, bool? script)
     {
         var actions = connector.Capabilities.Actions;
-        var candidates = actions.Where(a => a.TakesScriptBlock == (request.Script is not null)).ToList();
+        var candidates = actions.Where(a => script is null || a.TakesScriptBlock == script).ToList();
         return candidates.Count == 1 ? candidates[0].Name
             : throw OperationErrors.ActionRequired(connector.Capabilities.Name, actions.Select(a => a.Name));
     }
@@ -300,10 +504,29 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         ledger.ThrowIfReadOnly();
         var secretKey = ledger.SecretKey ?? throw SigningErrors.SecretKeyUnavailable(ledger.KeyFiles.SecretKeyPath);
         var blobs = new List<byte[]>();
-        return OperationRecordCodec.Encode(Intent(plan, last, secretKey, blobs), blobs);
+        return OperationRecordCodec.Encode(Intent(plan, last, secretKey, blobs, sign: true), blobs);
     }
 
-    private static IntentRecord Intent(OperationPlan plan, OperationState last, byte[] secretKey, List<byte[]> blobs)
+    /// <summary>Who asks, as a policy sees them: the account, and the certificate they sign the request with.</summary>
+    private static PolicyActor ActorOf(OperationRequest request) => request.ActorKey is { } key
+        ? new PolicyActor(request.Actor.Principal, key.Certificate.Thumbprint, key.Certificate.Subject,
+            Policy.Approvals.Approver.ChainTrusted(key.Certificate, DateTimeOffset.UtcNow))
+        : new PolicyActor(request.Actor.Principal);
+
+    private IntentRecord Intent(OperationPlan plan, OperationState last, byte[] secretKey, List<byte[]> blobs, bool sign)
+    {
+        var record = IntentFields(plan, last, secretKey, blobs);
+        if (!sign || plan.Request.ActorKey is not { } key)
+        {
+            return record;
+        }
+
+        var now = clock.GetUtcNow();
+        var statement = new Policy.Approvals.ApprovalStatement(ledger.StoreId, plan.OperationId, record.IntentHash, Policy.Approvals.ApprovalDecision.Request, now).Canonical();
+        return record with { ActorSignature = new ActorSignature(statement, key.SignDetached(statement, now), key.Certificate.RawData) };
+    }
+
+    private static IntentRecord IntentFields(OperationPlan plan, OperationState last, byte[] secretKey, List<byte[]> blobs)
     {
         var request = plan.Request;
         var secrets = plan.Secrets;
@@ -340,6 +563,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
                 : null,
             Rollback = plan.Contract,
             Error = plan.Refusal is { } refusal ? Error(refusal, secrets) : null,
+            BreakGlass = plan.BreakGlass,
         };
     }
 

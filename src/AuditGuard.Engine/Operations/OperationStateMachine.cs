@@ -13,7 +13,8 @@ public static class OperationStateMachine
         [OperationState.Planned] = [OperationState.Validated, OperationState.ValidationFailed],
         [OperationState.Validated] = [OperationState.Executing, OperationState.DryRun, OperationState.PendingApproval, OperationState.PolicyDenied],
         [OperationState.PendingApproval] = [OperationState.Approved, OperationState.Denied, OperationState.ApprovalExpired],
-        [OperationState.Approved] = [OperationState.Executing],
+        // Approved and not run while its approvals counted: it expires, and needs asking again.
+        [OperationState.Approved] = [OperationState.Executing, OperationState.Denied, OperationState.ApprovalExpired],
         [OperationState.Executing] = [OperationState.Executed, OperationState.Failed, OperationState.Indeterminate],
         // A connector that cannot verify its own effect (a script block) closes without Verified.
         [OperationState.Executed] = [OperationState.Verified, OperationState.VerificationFailed, OperationState.Closed],
@@ -47,7 +48,9 @@ public static class OperationStateMachine
         illegal = (from, null);
         if (transitions.Count == 0)
         {
-            return false;
+            // A step that moves an operation nowhere (an approval short of its quorum) needs one to stay where it is.
+            end = from.GetValueOrDefault();
+            return from is not null;
         }
 
         var current = from;

@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Policy;
+using AuditGuard.Engine.Policy.Approvals;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Operations;
@@ -42,6 +44,30 @@ public sealed record OperationView(
     DateTimeOffset Updated,
     OperationLiveness? Liveness)
 {
+    /// <summary>Set when break-glass was asked for: whether it was allowed, and when its review is due.</summary>
+    public BreakGlassRecord? BreakGlass { get; init; }
+
+    /// <summary>Every approval, denial and review recorded for the operation, oldest first, each with what it proves.</summary>
+    public IReadOnlyList<ApprovalEvidence> Approvals { get; init; } = [];
+
+    /// <summary>The certificate the actor signed the request with (Invoke-GuardedWrite -Certificate), when they did.</summary>
+    public X509Certificate2? ActorCertificate { get; init; }
+
+    /// <summary>What is wrong with the actor's signature on the request; null when it holds or there is none.</summary>
+    public string? ActorSignatureProblem { get; init; }
+
+    /// <summary>Who ran the approved operation later (Resume-Operation): the process that holds it while it runs.</summary>
+    public ActorIdentity? ResumedBy { get; init; }
+
+    /// <summary>The review of a break-glass write, when one was recorded and holds.</summary>
+    public ApprovalEvidence? Review => Approvals.FirstOrDefault(a => a.Record.Decision == ApprovalDecision.Review && a.Holds);
+
+    /// <summary>How the approvals count now against what the decision recorded with the operation asks; null when it asks for none.</summary>
+    public ApprovalTally? TallyApprovals(DateTimeOffset now) => Policy.Approval is null ? null : OperationApprovals.Tally(this, now);
+
+    /// <summary>A break-glass write not reviewed by the time its review was due.</summary>
+    public bool IsReviewOverdue(DateTimeOffset now) => BreakGlass is { Allowed: true, ReviewDue: { } due } && Review is null && now > due;
+
     /// <summary>
     /// An id's last 8 hex digits, the form it is shown in: ids made within the same minute share
     /// their first digits (they begin with the time), and these tell them apart.
@@ -56,7 +82,7 @@ public sealed record OperationView(
     /// them. Null when the rows do not start with a readable intent; a later row the codec cannot
     /// read is left out (verification reports it).
     /// </summary>
-    internal static OperationView? Fold(Guid operationId, IReadOnlyList<RecordRow> rows, Func<string, byte[]?> readBlob)
+    internal static OperationView? Fold(Guid operationId, Guid storeId, IReadOnlyList<RecordRow> rows, Func<string, byte[]?> readBlob)
     {
         var steps = new List<(RecordRow Row, OperationRecord Record)>(rows.Count);
         foreach (var row in rows)
@@ -72,16 +98,26 @@ public sealed record OperationView(
             return null;
         }
 
-        var state = intent.State;
+        var state = intent.State ?? OperationState.Planned;
         RecordedState? after = null;
         var error = intent.Error;
         string? finding = null;
         var forced = false;
-        foreach (var (_, record) in steps.Skip(1))
+        var approvals = new List<ApprovalEvidence>();
+        ActorIdentity? resumedBy = null;
+        RecordedState? before = null;
+        foreach (var (row, record) in steps.Skip(1))
         {
-            state = record.State;
+            state = record.State ?? state;
             switch (record)
             {
+                case ApprovalRecord approval:
+                    approvals.Add(ApprovalEvidence.Check(approval, row.Sequence, storeId, intent.IntentHash));
+                    break;
+                case ResumeRecord resume:
+                    resumedBy = resume.ResumedBy;
+                    before = resume.Before ?? before;
+                    break;
                 case OutcomeRecord outcome:
                     after = outcome.After ?? after;
                     error = outcome.Error ?? error;
@@ -94,13 +130,22 @@ public sealed record OperationView(
         }
 
         string? Blob(string? digest) => digest is not null && readBlob(digest) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
-        return Build(operationId, intent, new BlobTexts(Blob(intent.Preview?.DiffDigest), Blob(intent.Intent.ScriptDigest), Blob(intent.Intent.RollbackScriptDigest)),
+        var view = Build(operationId, intent, new BlobTexts(Blob(intent.Preview?.DiffDigest), Blob(intent.Intent.ScriptDigest), Blob(intent.Intent.RollbackScriptDigest)),
             state, after, error, finding, forced, steps.Select(s => s.Row.Sequence).ToList(), Time(steps[0].Row), Time(steps[^1].Row));
+        var (actorCertificate, actorProblem) = ApprovalEvidence.CheckActor(intent, storeId);
+        return view with
+        {
+            Approvals = approvals,
+            ResumedBy = resumedBy,
+            Before = before ?? view.Before,
+            ActorCertificate = actorCertificate,
+            ActorSignatureProblem = actorProblem,
+        };
     }
 
     /// <summary>A dry run previewed but not recorded (the store is read-only): no records, the intent as it would have been.</summary>
     internal static OperationView Unrecorded(Guid operationId, IntentRecord intent, string? diff, string? script, string? rollbackScript, DateTimeOffset at) =>
-        Build(operationId, intent, new BlobTexts(diff, script, rollbackScript), intent.State, null, intent.Error, null, false, [], at, at);
+        Build(operationId, intent, new BlobTexts(diff, script, rollbackScript), intent.State ?? OperationState.Planned, null, intent.Error, null, false, [], at, at);
 
     // The texts kept in blobs, read back where they were not erased.
     private sealed record BlobTexts(string? Diff, string? Script, string? RollbackScript);
@@ -139,7 +184,10 @@ public sealed record OperationView(
             records,
             created,
             updated,
-            Liveness: null);
+            Liveness: null)
+        {
+            BreakGlass = intent.BreakGlass,
+        };
     }
 
     // The time column of a hostile row may be anything; verification reports it, a view shows the epoch.

@@ -66,8 +66,9 @@ public sealed class OperationsProjection : IProjection
         var from = existing is null ? (OperationState?)null
             : Enum.TryParse<OperationState>(existing.Text(State), out var stored) ? stored : null;
         var starts = record is IntentRecord;
+        var end = default(OperationState);
         var legal = (existing is null) == starts && (existing is null || from is not null)
-            && OperationStateMachine.TryWalk(from, record.Transitions, out _, out _);
+            && OperationStateMachine.TryWalk(from, record.Transitions, out end, out _);
         if (!legal)
         {
             return rebuilding ? null
@@ -77,7 +78,7 @@ public sealed class OperationsProjection : IProjection
         var values = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             [OperationId] = key,
-            [State] = record.State.ToString(),
+            [State] = end.ToString(),
             [Updated] = row.Time,
             [LastSequence] = row.Sequence,
         };
@@ -111,13 +112,13 @@ public sealed class OperationsProjection : IProjection
             }
 
             var expected = Describe(intent, intentRow);
-            expected[State] = lastRecord!.State.ToString();
+            expected[State] = WalkLifecycle(snapshot, key, report: null)?.ToString();
             expected[Updated] = lastRow.Time;
             var differing = expected.Where(e => !Equals(e.Value, row.Values[e.Key])).Select(e => e.Key).ToList();
             if (differing.Count > 0)
             {
                 report(VerdictKind.IndexMismatch, lastSequence,
-                    $"The operations index shows operation {key} differently from its records ({string.Join(", ", differing)}; state {row.Text(State)}, records say {lastRecord.State}).");
+                    $"The operations index shows operation {key} differently from its records ({string.Join(", ", differing)}; state {row.Text(State)}, records say {expected[State] ?? "nothing it allows"}).");
             }
         }
 
@@ -136,6 +137,7 @@ public sealed class OperationsProjection : IProjection
                 }
 
                 WalkLifecycle(snapshot, key, report);
+                CheckApprovals(snapshot, key, report);
             }
             else if (!indexed)
             {
@@ -213,12 +215,43 @@ public sealed class OperationsProjection : IProjection
         [IntentSequence] = row.Sequence,
     };
 
-    /// <summary>Walks one operation's records through the lifecycle, reporting the first move it does not allow.</summary>
-    private static void WalkLifecycle(IRecordSnapshot snapshot, string? key, Action<VerdictKind, long?, string> report)
+    /// <summary>
+    /// Every approval of one operation, checked as counting it would: bound to this store, this
+    /// operation and its intent hash, and signed by the certificate it carries where it says it is.
+    /// </summary>
+    private static void CheckApprovals(IRecordSnapshot snapshot, string? key, Action<VerdictKind, long?, string> report)
+    {
+        IntentRecord? intent = null;
+        foreach (var row in snapshot.ReadRecords(new RecordFilter { OperationId = key, Types = [OperationRecordCodec.IntentType, OperationRecordCodec.ApprovalType] }))
+        {
+            if (!OperationRecordCodec.TryDecode(row, out var record, out _))
+            {
+                continue;
+            }
+
+            if (record is IntentRecord first && intent is null)
+            {
+                intent = first;
+                if (ApprovalEvidence.CheckActor(first, snapshot.StoreId).Problem is { } problem)
+                {
+                    report(VerdictKind.IntentSignatureInvalid, row.Sequence, $"Record {row.Sequence} carries the actor's signature on operation {key}, and it does not hold: {problem}.");
+                }
+            }
+            else if (record is ApprovalRecord approval && intent is not null
+                && ApprovalEvidence.Check(approval, row.Sequence, snapshot.StoreId, intent.IntentHash) is { Holds: false } evidence)
+            {
+                report(VerdictKind.ApprovalInvalid, row.Sequence,
+                    $"Record {row.Sequence} records a {approval.Decision} of operation {key} that does not hold: {evidence.Problem}.");
+            }
+        }
+    }
+
+    /// <summary>Walks one operation's records through the lifecycle, reporting the first move it does not allow; the state it ends in, or null.</summary>
+    private static OperationState? WalkLifecycle(IRecordSnapshot snapshot, string? key, Action<VerdictKind, long?, string>? report)
     {
         if (key is null)
         {
-            return;
+            return null;
         }
 
         OperationState? state = null;
@@ -226,19 +259,21 @@ public sealed class OperationsProjection : IProjection
         {
             if (!OperationRecordCodec.TryDecode(row, out var record, out var problem))
             {
-                report(VerdictKind.BodyMalformed, row.Sequence, $"Record {row.Sequence} of operation {key} is not a readable operation record ({problem}).");
-                return;
+                report?.Invoke(VerdictKind.BodyMalformed, row.Sequence, $"Record {row.Sequence} of operation {key} is not a readable operation record ({problem}).");
+                return null;
             }
 
             if (!OperationStateMachine.TryWalk(state, record!.Transitions, out var end, out var illegal))
             {
-                report(VerdictKind.IllegalTransition, row.Sequence,
+                report?.Invoke(VerdictKind.IllegalTransition, row.Sequence,
                     $"Record {row.Sequence} moves operation {key} from {illegal.From?.ToString() ?? "nothing"} to {illegal.To?.ToString() ?? "nothing"}, which the lifecycle does not allow: the operation's history is not one AuditGuard writes.");
-                return;
+                return null;
             }
 
             state = end;
         }
+
+        return state;
     }
 
     private static RecordRow? Record(IRecordSnapshot snapshot, long sequence) =>

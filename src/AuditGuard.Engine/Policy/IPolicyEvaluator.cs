@@ -2,8 +2,14 @@ using AuditGuard.Engine.Common;
 
 namespace AuditGuard.Engine.Policy;
 
-/// <summary>What a policy decides on: the write as planned, before anything runs.</summary>
-public sealed record PolicyRequest(string Connector, string Action, string Target, RiskLevel Risk, string Actor, bool CanRollBack);
+/// <summary>
+/// Who asks, as a policy sees them: the account (<c>DOMAIN\user</c>, or the user a remoting
+/// session connected as), and the certificate the actor signed the intent with, if any.
+/// </summary>
+public sealed record PolicyActor(string Principal, string? CertificateThumbprint = null, string? CertificateSubject = null, bool CertificateTrusted = false);
+
+/// <summary>What a policy decides on: the write as planned, before anything runs, and when it is asked.</summary>
+public sealed record PolicyRequest(string Connector, string Action, string Target, RiskLevel Risk, PolicyActor Actor, bool CanRollBack, DateTimeOffset At);
 
 /// <summary>
 /// Decides whether a planned write may run, needs approval, or is denied. The operation runner

@@ -67,11 +67,11 @@ public sealed class OperationDetailsTests : IDisposable
 
         var fromNothing = Assert.Throws<AuditGuardException>(() => OperationStateMachine.Walk(id, null, [OperationState.Executing]));
         var fromClosed = Assert.Throws<AuditGuardException>(() => OperationStateMachine.Walk(id, OperationState.Closed, [OperationState.Executing]));
-        var toNothing = Assert.Throws<AuditGuardException>(() => OperationStateMachine.Walk(id, OperationState.Closed, []));
+        var toNothing = Assert.Throws<AuditGuardException>(() => OperationStateMachine.Walk(id, null, []));
 
         Assert.StartsWith($"Operation {id:D} cannot move from nothing to Executing;", fromNothing.Message, StringComparison.Ordinal);
         Assert.StartsWith($"Operation {id:D} cannot move from Closed to Executing;", fromClosed.Message, StringComparison.Ordinal);
-        Assert.StartsWith($"Operation {id:D} cannot move from Closed to nothing;", toNothing.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Operation {id:D} cannot move from nothing to nothing;", toNothing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -71,6 +71,32 @@ public sealed class OperationRecordCodecTests : IDisposable
     }
 
     [Fact]
+    public void A_decision_that_needs_approval_and_a_break_glass_request_read_back_as_written()
+    {
+        var operation = Guid.NewGuid();
+        var actor = new ActorIdentity("alice", "1000", "CORP", "host1", 42, "2026-01-01T00:00:00.000Z", null);
+        var due = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
+        var intent = Intent(operation, actor) with
+        {
+            Policy = new PolicyDecision(PolicyEffect.RequireApproval, new string('f', 64), ["two-signed"], "needs two")
+            {
+                Approval = new ApprovalRequirement(2, "Board", ["CORP\\bob", "Thumbprint:" + new string('A', 40)], TimeSpan.FromHours(36), RequireSigned: true),
+                BreakGlassReviewWithin = TimeSpan.FromHours(4),
+            },
+            BreakGlass = new BreakGlassRecord(true, due),
+        };
+
+        var read = Assert.IsType<IntentRecord>(RoundTrip(intent));
+
+        Assert.Equal(PolicyEffect.RequireApproval, read.Policy.Effect);
+        Assert.Equal(intent.Policy.Approval!.Approvers, read.Policy.Approval!.Approvers);
+        Assert.Equal(intent.Policy.Approval with { Approvers = read.Policy.Approval.Approvers }, read.Policy.Approval);
+        Assert.Equal(TimeSpan.FromHours(4), read.Policy.BreakGlassReviewWithin);
+        Assert.Equal(new BreakGlassRecord(true, due), read.BreakGlass);
+        Assert.Null(Assert.IsType<IntentRecord>(RoundTrip(Intent(operation, actor))).BreakGlass);
+    }
+
+    [Fact]
     public void The_intent_hash_is_the_digest_of_exactly_what_the_operation_will_do()
     {
         var intent = Intent(Guid.NewGuid(), ActorIdentity.Current(null)).Intent;
@@ -215,7 +241,7 @@ public sealed class OperationRecordCodecTests : IDisposable
             IntentHash = IntentHash.Compute(intent, RiskLevel.Medium),
             Reason = "maintenance",
             Risk = new RiskAssessment(RiskLevel.Medium, RiskLevel.Low, RiskLevel.Medium),
-            Policy = new PolicyDecision("Allow", new string('f', 64), ["R1", "R2"], "matched R1 and R2"),
+            Policy = new PolicyDecision(PolicyEffect.Allow, new string('f', 64), ["R1", "R2"], "matched R1 and R2"),
             Before = new RecordedState(true, new string('a', 64), "file, 3 bytes"),
             Preview = new RecordedPreview(PreviewFidelity.Exact, "Writes 3 bytes", new string('b', 64), "-old\n+new\n"),
             Rollback = new RollbackContract(RollbackMethod.SnapshotRestore, TimeSpan.FromDays(7), "restores the snapshot"),

@@ -16,7 +16,7 @@ public sealed class OperationStateTableTests
         "Planned            -> Validated, ValidationFailed",
         "Validated          -> Executing, DryRun, PendingApproval, PolicyDenied",
         "PendingApproval    -> Approved, Denied, ApprovalExpired",
-        "Approved           -> Executing",
+        "Approved           -> Executing, Denied, ApprovalExpired",
         "Executing          -> Executed, Failed, Indeterminate",
         "Executed           -> Verified, VerificationFailed, Closed",
         "Verified           -> Closed",
@@ -117,10 +117,12 @@ public sealed class OperationStateTableTests
     }
 
     [Fact]
-    public void An_empty_list_of_transitions_is_refused()
+    public void An_empty_list_of_transitions_stays_where_it_is_and_never_starts_an_operation()
     {
-        Assert.False(OperationStateMachine.TryWalk(OperationState.Executing, [], out _, out var illegal));
-        Assert.Equal((OperationState.Executing, (OperationState?)null), (illegal.From!.Value, illegal.To));
+        Assert.True(OperationStateMachine.TryWalk(OperationState.PendingApproval, [], out var end, out _));
+        Assert.Equal(OperationState.PendingApproval, end);
+        Assert.False(OperationStateMachine.TryWalk(null, [], out _, out var illegal));
+        Assert.Equal(((OperationState?)null, (OperationState?)null), (illegal.From, illegal.To));
         Assert.Equal(ErrorIds.OperationTransitionIllegal,
             Assert.Throws<AuditGuardException>(() => OperationStateMachine.Walk(Guid.Empty, null, [])).ErrorId);
     }

@@ -15,6 +15,8 @@ public enum VerdictKind
     IndexMismatch,
     SchemaAltered,
     IllegalTransition,
+    ApprovalInvalid,
+    IntentSignatureInvalid,
     Truncated,
     RolledBack,
     BlobMismatch,

@@ -64,6 +64,17 @@ public static class RecordedValues
     };
 
     /// <summary>Lowercase hex SHA-256 of the canonical recorded parameters: what an approval binds to.</summary>
+    /// <summary>Whether a recorded value is, or holds anywhere inside it, a secret's keyed hash.</summary>
+    public static bool HoldsSecret(JsonNode? recorded) => recorded switch
+    {
+        // A caller's map wrapped because it looked like a marker holds members, not a marker.
+        JsonObject obj when obj.Count == 1 && obj["map"] is JsonObject members => members.Any(p => HoldsSecret(p.Value)),
+        JsonObject obj when obj.Count == 1 && obj.ContainsKey("hmacSha256") => true,
+        JsonObject obj => obj.Any(p => HoldsSecret(p.Value)),
+        JsonArray array => array.Any(HoldsSecret),
+        _ => false,
+    };
+
     public static string Hash(JsonObject recorded) => Hex.Lower(SHA256.HashData(JsonCanonicalizer.Canonicalize(recorded)));
 
     private sealed record Context(byte[] SecretKey, RequestSecrets Secrets, List<byte[]> Blobs);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Policy;
+using AuditGuard.Engine.Policy.Approvals;
 
 namespace AuditGuard.Engine.Operations.Records;
 
@@ -16,8 +17,8 @@ public abstract record OperationRecord
 
     public required IReadOnlyList<OperationState> Transitions { get; init; }
 
-    /// <summary>Where the operation stands after this step.</summary>
-    public OperationState State => Transitions[^1];
+    /// <summary>Where the operation stands after this step; null for a step that moves it nowhere (an approval short of the quorum, a review).</summary>
+    public OperationState? State => Transitions.Count > 0 ? Transitions[^1] : null;
 }
 
 /// <summary>
@@ -50,7 +51,26 @@ public sealed record IntentRecord : OperationRecord
     public RollbackContract? Rollback { get; init; }
 
     public RecordedError? Error { get; init; }
+
+    /// <summary>Set when the actor asked for break-glass where approval was required.</summary>
+    public BreakGlassRecord? BreakGlass { get; init; }
+
+    /// <summary>Set when the actor signed the request with their own certificate (Invoke-GuardedWrite -Certificate).</summary>
+    public ActorSignature? ActorSignature { get; init; }
 }
+
+/// <summary>
+/// The actor's own signature on their request: the canonical statement {storeId, operationId,
+/// intentHash, decision: Request, time}, its detached CMS signature, and the actor's certificate,
+/// so the one who asked is known by a certificate too (and never approves under it).
+/// </summary>
+public sealed record ActorSignature(byte[] Statement, byte[] Signature, byte[] Certificate);
+
+/// <summary>
+/// A break-glass request: whether the policy allowed it (the write then ran without approvals)
+/// and, when it did, the time by which an after-the-fact review is due.
+/// </summary>
+public sealed record BreakGlassRecord(bool Allowed, DateTimeOffset? ReviewDue);
 
 /// <summary>The outcome, written after the commit step: the state after, whether it is what was meant, and any error.</summary>
 public sealed record OutcomeRecord : OperationRecord
@@ -78,6 +98,61 @@ public sealed record RepairRecord : OperationRecord
     public required OperationLiveness Liveness { get; init; }
 
     public bool Forced { get; init; }
+}
+
+/// <summary>
+/// An approver's decision on an operation: approve (Approved with it when it completes the quorum),
+/// deny (Denied), or review a break-glass write afterwards. <see cref="Statement"/> is the exact
+/// canonical statement; a signed one carries its detached CMS signature and the approver's
+/// certificate, and then the certificate is the approver while <see cref="Account"/> only says
+/// who ran the command.
+/// </summary>
+public sealed record ApprovalRecord : OperationRecord
+{
+    public required ApprovalDecision Decision { get; init; }
+
+    public required string Reason { get; init; }
+
+    public required ActorIdentity Account { get; init; }
+
+    public required byte[] Statement { get; init; }
+
+    public byte[]? Signature { get; init; }
+
+    public byte[]? Certificate { get; init; }
+
+    /// <summary>Signed on another machine and imported from a file (Import-OperationApproval).</summary>
+    public bool Offline { get; init; }
+
+    public IdentityAssurance Assurance => Signature is null ? IdentityAssurance.OsAccount : IdentityAssurance.Certificate;
+}
+
+/// <summary>
+/// The start of an approved operation's commit step (Resume-Operation): who resumed it, the
+/// decision of the policy in force then, the approvals that were counted, and the target's state
+/// as captured again just before; written with Executing (and Approved, when the quorum was only
+/// completed now).
+/// </summary>
+public sealed record ResumeRecord : OperationRecord
+{
+    public required ActorIdentity ResumedBy { get; init; }
+
+    public required PolicyDecision Policy { get; init; }
+
+    public required IReadOnlyList<long> Approvals { get; init; }
+
+    public RecordedState? Before { get; init; }
+}
+
+/// <summary>
+/// An operation that waited for approval and ran out of time: ApprovalExpired, recorded by
+/// whoever next acted on it (an approver, a resume), with how its approvals stood.
+/// </summary>
+public sealed record ExpiryRecord : OperationRecord
+{
+    public required ActorIdentity NoticedBy { get; init; }
+
+    public required string Tally { get; init; }
 }
 
 /// <summary>What the operation will do: the part of the intent approvals bind to.</summary>

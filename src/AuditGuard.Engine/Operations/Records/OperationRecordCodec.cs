@@ -7,6 +7,7 @@ using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Policy;
+using AuditGuard.Engine.Policy.Approvals;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Operations.Records;
@@ -28,8 +29,17 @@ public static class OperationRecordCodec
     /// <summary>Indeterminate, with what the connector found, for an operation whose process died while Executing.</summary>
     public const string RepairType = "operation.repair";
 
+    /// <summary>An approver's approval, denial or review; Approved or Denied with it, or no move while the quorum is short.</summary>
+    public const string ApprovalType = "operation.approval";
+
+    /// <summary>Executing (after Approved) for an approved operation run later by Resume-Operation.</summary>
+    public const string ResumeType = "operation.resume";
+
+    /// <summary>ApprovalExpired, for an operation whose approvals did not come, or no longer count, in time.</summary>
+    public const string ExpiryType = "operation.expired";
+
     /// <summary>Every record type an operation writes.</summary>
-    public static readonly IReadOnlyList<string> Types = [IntentType, OutcomeType, RepairType];
+    public static readonly IReadOnlyList<string> Types = [IntentType, OutcomeType, RepairType, ApprovalType, ResumeType, ExpiryType];
 
     public static bool IsOperationRecord(string type) => Types.Contains(type);
 
@@ -41,6 +51,9 @@ public static class OperationRecordCodec
             IntentRecord intent => (IntentType, Intent(intent)),
             OutcomeRecord outcome => (OutcomeType, Outcome(outcome)),
             RepairRecord repair => (RepairType, Repair(repair)),
+            ApprovalRecord approval => (ApprovalType, Approval(approval)),
+            ResumeRecord resume => (ResumeType, Resume(resume)),
+            ExpiryRecord expiry => (ExpiryType, new JsonObject { ["noticedBy"] = Actor(expiry.NoticedBy), ["tally"] = expiry.Tally }),
             _ => throw new ArgumentException($"{record.GetType().Name} is not an operation record the codec knows.", nameof(record)),
         };
         fields["transitions"] = new JsonArray(record.Transitions.Select(t => (JsonNode?)t.ToString()).ToArray());
@@ -71,7 +84,7 @@ public static class OperationRecordCodec
             var type = Text(body, "type");
             var operationId = Guid.Parse(Text(body, "op"));
             var transitions = Required(body, "transitions").AsArray().Select(t => Parse<OperationState>(t)).ToList();
-            if (transitions.Count == 0)
+            if (transitions.Count == 0 && type != ApprovalType)
             {
                 throw new FormatException("it lists no transitions");
             }
@@ -96,6 +109,34 @@ public static class OperationRecordCodec
                     RepairedBy = ReadActor(Required(body, "repairedBy")),
                     Liveness = Parse<OperationLiveness>(Required(body, "liveness")),
                     Forced = (bool)Required(body, "forced"),
+                },
+                ApprovalType => CheckedApproval(body, new ApprovalRecord
+                {
+                    OperationId = operationId,
+                    Transitions = transitions,
+                    Decision = Parse<ApprovalDecision>(Required(body, "decision")),
+                    Reason = Text(body, "reason"),
+                    Account = ReadActor(Required(body, "account")),
+                    Statement = JsonCanonicalizer.Canonicalize(Required(body, "statement").AsObject()),
+                    Signature = OptionalText(body, "signature") is { } signature ? Convert.FromBase64String(signature) : null,
+                    Certificate = OptionalText(body, "certificate") is { } certificate ? Convert.FromBase64String(certificate) : null,
+                    Offline = body["offline"] is { } offline && (bool)offline,
+                }),
+                ResumeType => new ResumeRecord
+                {
+                    OperationId = operationId,
+                    Transitions = transitions,
+                    ResumedBy = ReadActor(Required(body, "resumedBy")),
+                    Policy = ReadDecision(Required(body, "policy")),
+                    Approvals = Required(body, "approvals").AsArray().Select(a => (long)a!).ToList(),
+                    Before = ReadState(body["before"]),
+                },
+                ExpiryType => new ExpiryRecord
+                {
+                    OperationId = operationId,
+                    Transitions = transitions,
+                    NoticedBy = ReadActor(Required(body, "noticedBy")),
+                    Tally = Text(body, "tally"),
                 },
                 _ => throw new FormatException($"'{type}' is not an operation record type"),
             };
@@ -156,7 +197,7 @@ public static class OperationRecordCodec
     private static JsonObject Intent(IntentRecord record)
     {
         var intent = record.Intent;
-        return new JsonObject
+        var written = new JsonObject
         {
             ["correlationId"] = record.CorrelationId,
             ["parentOperationId"] = record.ParentOperationId?.ToString("D"),
@@ -181,13 +222,7 @@ public static class OperationRecordCodec
                 ["requested"] = record.Risk.Requested?.ToString(),
                 ["actionDefault"] = record.Risk.ActionDefault?.ToString(),
             },
-            ["policy"] = new JsonObject
-            {
-                ["effect"] = record.Policy.Effect,
-                ["policyDigest"] = record.Policy.PolicyDigest,
-                ["matchedRules"] = new JsonArray(record.Policy.MatchedRules.Select(r => (JsonNode?)r).ToArray()),
-                ["explanation"] = record.Policy.Explanation,
-            },
+            ["policy"] = Decision(record.Policy),
             ["before"] = State(record.Before),
             ["preview"] = Preview(record.Preview),
             ["rollback"] = record.Rollback is { } rollback ? new JsonObject
@@ -199,6 +234,26 @@ public static class OperationRecordCodec
             } : null,
             ["error"] = Error(record.Error),
         };
+        if (record.ActorSignature is { } signed)
+        {
+            written["actorSignature"] = new JsonObject
+            {
+                ["statement"] = JsonNode.Parse(signed.Statement),
+                ["signature"] = Convert.ToBase64String(signed.Signature),
+                ["certificate"] = Convert.ToBase64String(signed.Certificate),
+            };
+        }
+
+        if (record.BreakGlass is { } breakGlass)
+        {
+            written["breakGlass"] = new JsonObject
+            {
+                ["allowed"] = breakGlass.Allowed,
+                ["reviewDue"] = breakGlass.ReviewDue is { } due ? Rfc3339.Format(due) : null,
+            };
+        }
+
+        return written;
     }
 
     private static JsonObject Outcome(OutcomeRecord record) => new()
@@ -209,6 +264,52 @@ public static class OperationRecordCodec
         ["durationMs"] = record.DurationMs,
     };
 
+    private static JsonObject Approval(ApprovalRecord record)
+    {
+        var written = new JsonObject
+        {
+            ["decision"] = record.Decision.ToString(),
+            ["reason"] = record.Reason,
+            ["assurance"] = record.Assurance.ToString(),
+            ["account"] = Actor(record.Account),
+            ["statement"] = JsonNode.Parse(record.Statement),
+            ["signature"] = record.Signature is { } signature ? Convert.ToBase64String(signature) : null,
+            ["certificate"] = record.Certificate is { } certificate ? Convert.ToBase64String(certificate) : null,
+        };
+        if (record.Offline)
+        {
+            written["offline"] = true;
+        }
+
+        return written;
+    }
+
+    /// <summary>An approval whose parts agree: its assurance with its signature, its certificate with its signature, its moves with its decision.</summary>
+    private static ApprovalRecord CheckedApproval(JsonObject body, ApprovalRecord record)
+    {
+        if (Parse<IdentityAssurance>(Required(body, "assurance")) != record.Assurance || (record.Signature is null) != (record.Certificate is null))
+        {
+            throw new FormatException("its assurance, signature and certificate disagree");
+        }
+
+        var moves = record.Transitions;
+        var consistent = record.Decision switch
+        {
+            ApprovalDecision.Approve => moves.Count == 0 || moves is [OperationState.Approved],
+            ApprovalDecision.Deny => moves is [OperationState.Denied],
+            _ => moves.Count == 0,
+        };
+        return consistent ? record : throw new FormatException($"a {record.Decision} decision does not move an operation {string.Join(", ", moves)}");
+    }
+
+    private static JsonObject Resume(ResumeRecord record) => new()
+    {
+        ["resumedBy"] = Actor(record.ResumedBy),
+        ["policy"] = Decision(record.Policy),
+        ["approvals"] = new JsonArray(record.Approvals.Select(a => (JsonNode?)a).ToArray()),
+        ["before"] = State(record.Before),
+    };
+
     private static JsonObject Repair(RepairRecord record) => new()
     {
         ["finding"] = record.Finding.ToString(),
@@ -216,6 +317,12 @@ public static class OperationRecordCodec
         ["liveness"] = record.Liveness.ToString(),
         ["forced"] = record.Forced,
     };
+
+    /// <summary>An actor as every record writes one (operations, approvals, policy changes).</summary>
+    public static JsonObject EncodeActor(ActorIdentity actor) => Actor(actor);
+
+    /// <summary>An actor as <see cref="EncodeActor"/> wrote it; FormatException when it is not one.</summary>
+    public static ActorIdentity DecodeActor(JsonNode node) => ReadActor(node);
 
     private static JsonObject Actor(ActorIdentity actor) => new()
     {
@@ -298,11 +405,7 @@ public static class OperationRecordCodec
                 Parse<RiskLevel>(Required(risk, "effective")),
                 risk["requested"] is { } requested ? Parse<RiskLevel>(requested) : null,
                 risk["actionDefault"] is { } actionDefault ? Parse<RiskLevel>(actionDefault) : null),
-            Policy = new PolicyDecision(
-                Text(policy, "effect"),
-                OptionalText(policy, "policyDigest"),
-                Required(policy, "matchedRules").AsArray().Select(r => (string?)r ?? throw new FormatException("a matched rule is null")).ToList(),
-                Text(policy, "explanation")),
+            Policy = ReadDecision(policy),
             Before = ReadState(body["before"]),
             Preview = preview is null ? null : new RecordedPreview(
                 Parse<PreviewFidelity>(Required(preview, "fidelity")), Text(preview, "summary"),
@@ -313,8 +416,71 @@ public static class OperationRecordCodec
                 OptionalText(rollback, "window") is { } window ? TimeSpan.ParseExact(window, "c", CultureInfo.InvariantCulture) : null,
                 Text(rollback, "description")),
             Error = ReadError(body["error"]),
+            ActorSignature = body["actorSignature"] is { } signed
+                ? new ActorSignature(
+                    JsonCanonicalizer.Canonicalize(Required(signed, "statement").AsObject()),
+                    Convert.FromBase64String(Text(signed, "signature")),
+                    Convert.FromBase64String(Text(signed, "certificate")))
+                : null,
+            BreakGlass = body["breakGlass"] is { } breakGlass
+                ? new BreakGlassRecord((bool)Required(breakGlass, "allowed"), OptionalText(breakGlass, "reviewDue") is { } due ? Time(due) : null)
+                : null,
         };
     }
+
+    private static DateTimeOffset Time(string text) =>
+        Rfc3339.TryParse(text, out var time) ? time : throw new FormatException($"'{text}' is not a UTC time in RFC 3339 form");
+
+    private static JsonObject Decision(PolicyDecision decision)
+    {
+        var written = new JsonObject
+        {
+            ["effect"] = decision.Effect.ToString(),
+            ["policyDigest"] = decision.PolicyDigest,
+            ["matchedRules"] = new JsonArray(decision.MatchedRules.Select(r => (JsonNode?)r).ToArray()),
+            ["explanation"] = decision.Explanation,
+        };
+        if (decision.Approval is { } approval)
+        {
+            written["approval"] = new JsonObject
+            {
+                ["approvals"] = approval.Approvals,
+                ["approverGroup"] = approval.ApproverGroup,
+                ["approvers"] = new JsonArray(approval.Approvers.Select(a => (JsonNode?)a).ToArray()),
+                ["expiry"] = PolicyDocument.FormatDuration(approval.Expiry),
+                ["requireSigned"] = approval.RequireSigned,
+            };
+        }
+
+        if (decision.BreakGlassReviewWithin is { } review)
+        {
+            written["breakGlassReviewWithin"] = PolicyDocument.FormatDuration(review);
+        }
+
+        return written;
+    }
+
+    private static PolicyDecision ReadDecision(JsonNode policy)
+    {
+        var approval = policy["approval"];
+        return new PolicyDecision(
+            Parse<PolicyEffect>(Required(policy, "effect")),
+            OptionalText(policy, "policyDigest"),
+            Required(policy, "matchedRules").AsArray().Select(r => (string?)r ?? throw new FormatException("a matched rule is null")).ToList(),
+            Text(policy, "explanation"))
+        {
+            Approval = approval is null ? null : new ApprovalRequirement(
+                (int)Required(approval, "approvals"),
+                Text(approval, "approverGroup"),
+                Required(approval, "approvers").AsArray().Select(a => (string?)a ?? throw new FormatException("an approver is null")).ToList(),
+                Duration(Text(approval, "expiry")),
+                (bool)Required(approval, "requireSigned")),
+            BreakGlassReviewWithin = OptionalText(policy, "breakGlassReviewWithin") is { } review ? Duration(review) : null,
+        };
+    }
+
+    private static TimeSpan Duration(string text) =>
+        PolicyDocument.TryParseDuration(text, out var duration) ? duration : throw new FormatException($"'{text}' is not a duration");
 
     private static ActorIdentity ReadActor(JsonNode node) => new(
         Text(node, "user"),
