@@ -34,6 +34,21 @@ internal static class ApprovalCommands
         }
     }
 
+    /// <summary>An approval or request file's bytes; a file that cannot be read is the error <paramref name="invalid"/> makes.</summary>
+    public static byte[] ReadFile(string path, Func<string, AuditGuardException> invalid)
+    {
+        try
+        {
+            return new FileInfo(path).Length > OfflineApproval.MostBytes
+                ? throw invalid($"it holds more than {OfflineApproval.MostBytes} bytes, more than such a file ever does")
+                : File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw invalid(e.Message);
+        }
+    }
+
     public static AuditGuardException BothCertificates() => PolicyErrors.ApprovalCertificateConflict();
 
     public static AuditGuardException OfflineUnsigned() => PolicyErrors.ApprovalCertificateRequired();

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Security;
-using System.Security.Cryptography.X509Certificates;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Policy.Approvals;
@@ -15,7 +13,7 @@ namespace AuditGuard.Cmdlets;
 [Cmdlet(VerbsLifecycle.Approve, "Operation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = StoreSet)]
 [OutputType(typeof(GuardedOperation), ParameterSetName = [StoreSet])]
 [OutputType(typeof(FileInfo), ParameterSetName = [RequestSet])]
-public sealed class ApproveOperationCommand : StoreCmdlet
+public sealed class ApproveOperationCommand : PersonCertificateCmdlet
 {
     private const string StoreSet = "Store";
     private const string RequestSet = "Request";
@@ -34,17 +32,6 @@ public sealed class ApproveOperationCommand : StoreCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     public SwitchParameter Review { get; set; }
 
-    /// <summary>The approver's certificate with its private key: the approval is signed, and the certificate is the approver.</summary>
-    [Parameter]
-    public X509Certificate2? Certificate { get; set; }
-
-    /// <summary>The approver's certificate as a PFX (or PEM with its key) file.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public SecureString? CertificatePassword { get; set; }
 
     /// <summary>A request exported with Export-OperationRequest, to sign here without any store.</summary>
     [Parameter(Mandatory = true, ParameterSetName = RequestSet)]
@@ -58,11 +45,6 @@ public sealed class ApproveOperationCommand : StoreCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        if (Certificate is not null && CertificatePath is not null)
-        {
-            throw ApprovalCommands.BothCertificates();
-        }
-
         if (ParameterSetName == RequestSet)
         {
             SignRequest();
@@ -70,12 +52,12 @@ public sealed class ApproveOperationCommand : StoreCmdlet
         }
 
         var decision = Review ? ApprovalDecision.Review : ApprovalDecision.Approve;
-        if (!ShouldProcessStore($"Record {(Review ? "the review of" : "an approval of")} operation {OperationId}{(Certificate is null && CertificatePath is null ? ", unsigned" : ", signed")}"))
+        if (!ShouldProcessStore($"Record {(Review ? "the review of" : "an approval of")} operation {OperationId}{(HasCertificate ? ", signed" : ", unsigned")}"))
         {
             return;
         }
 
-        using var key = SigningKeys.Resolve(this, Certificate, CertificatePath, CertificatePassword, null);
+        using var key = PersonKey();
         ApprovalCommands.Decide(this, Session, OperationId, new ApprovalRequest(decision, Reason, ApprovalCommands.Account(this), key));
     });
 
@@ -83,18 +65,8 @@ public sealed class ApproveOperationCommand : StoreCmdlet
     {
         var requestPath = FileSystemPaths.Resolve(SessionState, RequestPath);
         var outFile = FileSystemPaths.Resolve(SessionState, OutFile);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(requestPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PolicyErrors.RequestFileInvalid(requestPath, e.Message);
-        }
-
-        var request = OfflineApproval.ReadRequest(bytes, requestPath);
-        using var key = SigningKeys.Resolve(this, Certificate, CertificatePath, CertificatePassword, null) ?? throw ApprovalCommands.OfflineUnsigned();
+        var request = OfflineApproval.ReadRequest(ApprovalCommands.ReadFile(requestPath, problem => PolicyErrors.RequestFileInvalid(requestPath, problem)), requestPath);
+        using var key = PersonKey() ?? throw ApprovalCommands.OfflineUnsigned();
         var intent = request.Json["intent"]!;
         if (!ShouldProcess(outFile, $"Sign an approval of operation {request.OperationId}: {intent["connector"]} {intent["action"]} on '{intent["target"]}' (risk {intent["risk"]}), asked for because '{request.Json["reason"]}', as '{key.Certificate.Subject}'"))
         {

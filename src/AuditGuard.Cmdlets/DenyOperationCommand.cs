@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Security;
-using System.Security.Cryptography.X509Certificates;
 using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Policy.Approvals;
 
@@ -9,7 +7,7 @@ namespace AuditGuard.Cmdlets;
 /// <summary>Denies an operation that waits for approval: any member of its approver group may, and it ends Denied.</summary>
 [Cmdlet(VerbsLifecycle.Deny, "Operation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(GuardedOperation))]
-public sealed class DenyOperationCommand : StoreCmdlet
+public sealed class DenyOperationCommand : PersonCertificateCmdlet
 {
     /// <summary>The operation: its whole id, or a unique run of at least 4 of its first or last hex digits.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -21,29 +19,15 @@ public sealed class DenyOperationCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     public string Reason { get; set; } = "";
 
-    [Parameter]
-    public X509Certificate2? Certificate { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public SecureString? CertificatePassword { get; set; }
 
     protected override void ProcessRecord() => Run(() =>
     {
-        if (Certificate is not null && CertificatePath is not null)
-        {
-            throw ApprovalCommands.BothCertificates();
-        }
-
         if (!ShouldProcessStore($"Deny operation {OperationId}"))
         {
             return;
         }
 
-        using var key = SigningKeys.Resolve(this, Certificate, CertificatePath, CertificatePassword, null);
+        using var key = PersonKey();
         ApprovalCommands.Decide(this, Session, OperationId, new ApprovalRequest(ApprovalDecision.Deny, Reason, ApprovalCommands.Account(this), key));
     });
 }

@@ -21,17 +21,7 @@ public sealed class ImportOperationApprovalCommand : StoreCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var path = FileSystemPaths.Resolve(SessionState, Path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw PolicyErrors.ApprovalFileInvalid(path, e.Message);
-        }
-
-        var (operationId, decision, approval) = OfflineApproval.ReadApproval(bytes, path);
+        var (operationId, decision, approval) = OfflineApproval.ReadApproval(ApprovalCommands.ReadFile(path, problem => PolicyErrors.ApprovalFileInvalid(path, problem)), path);
         if (!ShouldProcessStore($"Record the {decision} of operation {operationId} signed in '{path}'"))
         {
             return;

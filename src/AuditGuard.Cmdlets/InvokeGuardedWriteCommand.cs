@@ -1,6 +1,4 @@
 using System.Collections;
-using System.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Management.Automation;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
@@ -16,7 +14,7 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "GuardedWrite", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
 [OutputType(typeof(GuardedOperation))]
-public sealed class InvokeGuardedWriteCommand : StoreCmdlet
+public sealed class InvokeGuardedWriteCommand : PersonCertificateCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, HelpMessage = "The connector that knows the target: FileSystem, JsonFile or Script.", ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ConnectorNameCompleter))]
@@ -59,16 +57,6 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter BreakGlass { get; set; }
 
-    /// <summary>Your own certificate, with its private key: the request is signed with it, so you are known by it too (and never approve your own request under it).</summary>
-    [Parameter]
-    public X509Certificate2? Certificate { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CertificatePath { get; set; }
-
-    [Parameter]
-    public SecureString? CertificatePassword { get; set; }
 
     /// <summary>More -Parameters names to record only as keyed hashes, beside those the name rule finds.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -79,12 +67,7 @@ public sealed class InvokeGuardedWriteCommand : StoreCmdlet
     {
         // Values that cannot be recorded are refused before any store is touched.
         var values = ScriptHosting.Values(Parameters);
-        if (Certificate is not null && CertificatePath is not null)
-        {
-            throw ApprovalCommands.BothCertificates();
-        }
-
-        using var actorKey = SigningKeys.Resolve(this, Certificate, CertificatePath, CertificatePassword, null);
+        using var actorKey = PersonKey();
         var session = Session;
         var host = new ScriptHosting(this);
         var scriptOutput = new List<object?>();

@@ -4,6 +4,8 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-AuditGuardModulePath) -Force
 
+    # Everyone here works as one account, as on a shared admin host: requests are signed with the asker's certificate.
+    $script:alice = New-TestCertificate -Subject 'CN=Alice Operator, O=AuditGuard tests'
     $script:erin = New-TestCertificate -Subject 'CN=Erin Approver, O=AuditGuard tests'
     $script:frank = New-TestCertificate -Subject 'CN=Frank Approver, O=AuditGuard tests'
     $script:outsider = New-TestCertificate -Subject 'CN=Erin Approver, O=AuditGuard tests'
@@ -22,7 +24,7 @@ BeforeAll {
         Set-GuardPolicy -Path $path
     }
 
-    function New-PendingWrite([string] $Value = 'new', [hashtable] $More = @{}) {
+    function New-PendingWrite([string] $Value = 'new', [hashtable] $More = @{ Certificate = $alice }) {
         $target = Join-Path $TestDrive "target-$([guid]::NewGuid()).txt"
         Set-Content -LiteralPath $target -Value 'old' -NoNewline
         $operation = Invoke-GuardedWrite -Connector FileSystem -Action SetContent -Target $target -Parameters @{ Value = $Value } -Reason 'CHG-9 change' @More -ErrorAction SilentlyContinue
@@ -58,7 +60,10 @@ Describe 'Approve-Operation, Deny-Operation and Resume-Operation' {
 
     It 'refuses the requester''s own unsigned approval, an unsigned one where signed ones are required, and a certificate outside the group' {
         Set-TestPolicy -Approvals 1 -Signed $false
-        $write = New-PendingWrite
+        $write = New-PendingWrite -More @{}
+        # Unsigned, the request is known by its account alone: even a listed certificate run as that account is the asker's.
+        { Approve-Operation -OperationId $write.Id -Reason 'mine, signed' -Certificate $erin -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OperationSelfApproval,AuditGuard.Cmdlets.ApproveOperationCommand'
         { Approve-Operation -OperationId $write.Id -Reason 'mine' -ErrorAction Stop } |
             Should -Throw -ErrorId 'OperationSelfApproval,AuditGuard.Cmdlets.ApproveOperationCommand'
 
@@ -167,7 +172,7 @@ Connect-AuditStore -Path '$((Get-AuditStore).Path)'
 
     It 'takes secret values again, never prompts for them, and refuses another value than the one approved' {
         Set-TestPolicy -Approvals 1
-        $write = New-PendingWrite -Value 'token-123456' -More @{ SecretParameter = 'Value' }
+        $write = New-PendingWrite -Value 'token-123456' -More @{ SecretParameter = 'Value'; Certificate = $alice }
         Approve-Operation -OperationId $write.Id -Reason 'ok' -Certificate $erin | Out-Null
 
         { Resume-Operation -OperationId $write.Id -ErrorAction Stop } | Should -Throw -ErrorId 'OperationSecretRequired,AuditGuard.Cmdlets.ResumeOperationCommand'
@@ -185,7 +190,7 @@ Connect-AuditStore -Path '$((Get-AuditStore).Path)'
         $other = Join-Path $TestDrive "other-$([guid]::NewGuid()).txt"
         Set-Content -LiteralPath $approved -Value 'old' -NoNewline
         Set-Content -LiteralPath $other -Value 'old' -NoNewline
-        $operation = Invoke-GuardedWrite -Connector FileSystem -Action SetContent -Target $approved -Parameters @{ Value = 'new' } -Reason 'one file' -ErrorAction SilentlyContinue
+        $operation = Invoke-GuardedWrite -Connector FileSystem -Action SetContent -Target $approved -Parameters @{ Value = 'new' } -Reason 'one file' -Certificate $alice -ErrorAction SilentlyContinue
         Approve-Operation -OperationId $operation.OperationId -Reason 'ok' -Certificate $erin | Out-Null
         # The approved path is now a link to another file: writing it would change what was not approved.
         Remove-Item -LiteralPath $approved
@@ -200,7 +205,7 @@ Connect-AuditStore -Path '$((Get-AuditStore).Path)'
         Set-TestPolicy -Approvals 1
         $marker = Join-Path $TestDrive "script-$([guid]::NewGuid()).txt"
         $operation = Invoke-GuardedWrite -Connector Script -Target 'app/cache' -Reason 'flush' -Parameters @{ Path = $marker } `
-            -ScriptBlock { param($Path) Set-Content -LiteralPath $Path -Value 'flushed' } -ErrorAction SilentlyContinue
+            -ScriptBlock { param($Path) Set-Content -LiteralPath $Path -Value 'flushed' } -Certificate $alice -ErrorAction SilentlyContinue
         Approve-Operation -OperationId $operation.OperationId -Reason 'ok' -Certificate $erin | Out-Null
 
         $done = Resume-Operation -OperationId $operation.OperationId -WarningVariable warned -WarningAction SilentlyContinue
@@ -283,7 +288,7 @@ Describe 'Break-glass review' {
         Set-TestPolicy -Approvals 2 -Extra "; AllowBreakGlass = `$true; ReviewWithin = '00:00:01'"
         $target = Join-Path $TestDrive 'glass.txt'
         Set-Content -LiteralPath $target -Value 'old' -NoNewline
-        $operation = Invoke-GuardedWrite -Connector FileSystem -Action SetContent -Target $target -Parameters @{ Value = 'new' } -Reason 'INC-1 outage' -BreakGlass
+        $operation = Invoke-GuardedWrite -Connector FileSystem -Action SetContent -Target $target -Parameters @{ Value = 'new' } -Reason 'INC-1 outage' -BreakGlass -Certificate $alice
         Start-Sleep -Seconds 2
 
         $overdue = Get-Operation -ReviewOverdue
@@ -296,5 +301,56 @@ Describe 'Break-glass review' {
         Get-Operation -ReviewOverdue | Should -BeNullOrEmpty
         { Approve-Operation -OperationId $operation.OperationId -Review -Reason 'again' -Certificate $frank -ErrorAction Stop } |
             Should -Throw -ErrorId 'OperationAlreadyReviewed,AuditGuard.Cmdlets.ApproveOperationCommand'
+    }
+}
+
+Describe 'Test-AuditChain and approvals' {
+    BeforeAll {
+        $script:path = Join-Path $TestDrive 'forged.db'
+        Connect-AuditStore -Path $path
+
+        # What a holder of the store's key (a member of a group store) can do without any approver's
+        # key: append, through the engine itself, a copy of one operation's signed approval onto another.
+        function Copy-ApprovalOnto([long] $Sequence, [guid] $OperationId) {
+            $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AuditGuard.Engine' } | Select-Object -First 1
+            function T([string] $Name) { $engine.GetType("AuditGuard.Engine.$Name", $true) }
+            $options = [Activator]::CreateInstance((T 'Ledger.LedgerOpenOptions'))
+            $options.GetType().GetProperty('KeyFiles').SetValue($options, (T 'Signing.LocalKeyFiles')::Beside($path))
+            $projections = [Array]::CreateInstance((T 'Ledger.IProjection'), 1)
+            $projections[0] = [Activator]::CreateInstance((T 'Operations.OperationsProjection'))
+            $options.GetType().GetProperty('Projections').SetValue($options, $projections)
+            $ledger = (T 'Ledger.AuditLedger')::Open((T 'Storage.Sqlite.SqliteRecordStore')::Open($path, $null), $options)
+            try {
+                $filter = [Activator]::CreateInstance((T 'Storage.RecordFilter'))
+                $filter.GetType().GetProperty('Sequences').SetValue($filter, [System.Collections.Generic.List[long]]@($Sequence))
+                $codec = T 'Operations.Records.OperationRecordCodec'
+                $record = $codec::Decode(@($ledger.ReadRecords($filter))[0])
+                $copy = $record.GetType().GetMethod('<Clone>$').Invoke($record, @())
+                $copy.GetType().GetProperty('OperationId').SetValue($copy, $OperationId)
+                $copy.GetType().GetProperty('Transitions').SetValue($copy, [Array]::CreateInstance((T 'Operations.OperationState'), 0))
+                $ledger.Append($codec::Encode($copy, [System.Collections.Generic.List[byte[]]]::new())) | Out-Null
+            }
+            finally { $ledger.Dispose() }
+        }
+    }
+
+    It 'reports an approval copied onto another operation as an error verdict, and it counts for nothing' {
+        Set-TestPolicy -Approvals 1
+        $approved = New-PendingWrite
+        $other = New-PendingWrite -Value 'other'
+        $approval = Approve-Operation -OperationId $approved.Id -Reason 'ok' -Certificate $erin
+        (Test-AuditChain).IsValid | Should -BeTrue
+        Disconnect-AuditStore
+
+        Copy-ApprovalOnto -Sequence $approval.Approvals[0].Sequence -OperationId $other.Id
+        Connect-AuditStore -Path $path
+        $result = Test-AuditChain
+
+        $result.IsValid | Should -BeFalse
+        $verdict = $result.Verdicts | Where-Object Kind -eq 'ApprovalInvalid'
+        $verdict.Message | Should -BeLike "*made for operation $($approved.Id)*"
+        (Get-Operation -OperationId $other.Id).Approvals[0].Valid | Should -BeFalse
+        { Resume-Operation -OperationId $other.Id -ErrorAction Stop } | Should -Throw -ErrorId 'OperationNotApproved,AuditGuard.Cmdlets.ResumeOperationCommand'
+        Get-Content -Raw $other.Target | Should -Be 'old'
     }
 }

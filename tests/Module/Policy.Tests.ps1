@@ -101,6 +101,14 @@ Describe 'Set-GuardPolicy and Get-GuardPolicy' {
         Get-GuardPolicy | Should -BeNullOrEmpty
     }
 
+    It 'refuses keys that read the same (1 and 1.0), as PolicyInvalid' {
+        $file = Join-Path $TestDrive 'twice.psd1'
+        Set-Content -LiteralPath $file -Value "@{ Version = 1; Rules = @( @{ Id = 'a'; Effect = 'Deny'; 1 = 'x'; 1.0 = 'y' } ) }"
+
+        { Set-GuardPolicy -Path $file -ErrorAction Stop } | Should -Throw -ErrorId 'PolicyInvalid,AuditGuard.Cmdlets.SetGuardPolicyCommand'
+        $Error[0].Exception.Message | Should -BeLike "*Duplicate keys*"
+    }
+
     It 'refuses a missing file with PolicyFileUnreadable' {
         { Set-GuardPolicy -Path (Join-Path $TestDrive 'absent.psd1') -ErrorAction Stop } |
             Should -Throw -ErrorId 'PolicyFileUnreadable,AuditGuard.Cmdlets.SetGuardPolicyCommand'

@@ -23,8 +23,8 @@ public static class OfflineApproval
     public const string RequestFormat = "auditguard.operation-request/1";
     public const string ApprovalFormat = "auditguard.operation-approval/1";
 
-    // A request holds an intent, not content: anything larger is not one AuditGuard wrote.
-    private const int MostBytes = 4 << 20;
+    /// <summary>A request holds an intent, not content: a file larger than this is not one AuditGuard wrote.</summary>
+    public const int MostBytes = 4 << 20;
 
     /// <summary>The request file's JSON for an operation that waits for approval.</summary>
     public static byte[] WriteRequest(OperationView view, Guid storeId)
@@ -75,7 +75,7 @@ public static class OfflineApproval
         try
         {
             var intent = json["intent"]!.AsObject();
-            var risk = Enum.Parse<RiskLevel>((string?)intent["risk"] ?? "", ignoreCase: false);
+            var risk = EnumNames.TryParse<RiskLevel>((string?)intent["risk"], ignoreCase: false, out var named) ? named : throw new FormatException("its risk is not a risk level");
             CheckScript(intent, "scriptDigest", "scriptText");
             CheckScript(intent, "rollbackScriptDigest", "rollbackScriptText");
             var parameters = intent["parameters"]!.AsObject();
@@ -141,10 +141,20 @@ public static class OfflineApproval
         }
     }
 
+    // An approver signs only a script they can read: a digest without its text is refused.
     private static void CheckScript(JsonObject intent, string digestName, string textName)
     {
-        if ((string?)intent[digestName] is { } digest && (string?)intent[textName] is { } text
-            && Hex.Lower(SHA256.HashData(Encoding.UTF8.GetBytes(text))) != digest)
+        if ((string?)intent[digestName] is not { } digest)
+        {
+            return;
+        }
+
+        if ((string?)intent[textName] is not { } text)
+        {
+            throw new FormatException($"it names a script ({digestName}) but does not show its text, so what would run cannot be read");
+        }
+
+        if (Hex.Lower(SHA256.HashData(Encoding.UTF8.GetBytes(text))) != digest)
         {
             throw new FormatException($"its {textName} does not hash to its {digestName}");
         }

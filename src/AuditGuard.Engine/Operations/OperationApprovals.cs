@@ -2,6 +2,7 @@ using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Operations.Records;
+using AuditGuard.Engine.Policy;
 using AuditGuard.Engine.Policy.Approvals;
 
 namespace AuditGuard.Engine.Operations;
@@ -38,12 +39,11 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
             throw PolicyErrors.ApprovalFileInvalid(operationId, $"it is dated {Rfc3339.Format(evidence.Time)}, after this machine's time ({Rfc3339.Format(now)})");
         }
 
-        var requester = Requester(view);
         var requirement = view.Policy.Approval;
         var approver = evidence.Approver;
         if (record.Decision == ApprovalDecision.Review)
         {
-            if (view.BreakGlass is not { Allowed: true })
+            if (view.BreakGlass is not { Allowed: true } || requirement is null)
             {
                 throw PolicyErrors.NotBreakGlass(operationId);
             }
@@ -53,7 +53,7 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
                 throw PolicyErrors.AlreadyReviewed(operationId, reviewed.Approver.Display, reviewed.Sequence);
             }
 
-            CheckApprover(view, approver, requester);
+            CheckRules(view, requirement, approver, record.Decision);
             return Append(record with { Transitions = [] });
         }
 
@@ -69,36 +69,32 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
             Expire(view, request.Account, tally);
         }
 
+        CheckRules(view, requirement, approver, record.Decision);
         if (record.Decision == ApprovalDecision.Deny)
         {
-            // Any member may deny, the one who asked included: withdrawing a request is never a risk.
-            if (!approver.IsMemberOf(requirement.Approvers) && !approver.Names.Intersect(requester, StringComparer.Ordinal).Any())
-            {
-                throw PolicyErrors.ApproverNotInGroup(operationId, approver.Display, requirement.ApproverGroup, requirement.Approvers);
-            }
-
             return Append(record with { Transitions = [OperationState.Denied] });
         }
 
-        if (requirement.RequireSigned && approver.Assurance != IdentityAssurance.Certificate)
-        {
-            throw PolicyErrors.SignedApprovalRequired(operationId);
-        }
-
-        CheckApprover(view, approver, requester);
-
-        if (tally.Counted.FirstOrDefault(c => c.Approver.Names.Intersect(approver.Names, StringComparer.Ordinal).Any()) is { } earlier)
+        if (tally.Counted.FirstOrDefault(c => c.Approver.IsSameAs(approver)) is { } earlier)
         {
             throw PolicyErrors.ApprovalDuplicate(operationId, approver.Display, earlier.Sequence);
         }
 
-        var completes = view.State == OperationState.PendingApproval && tally.Counted.Count + 1 >= requirement.Approvals;
+        if (now - evidence.Time > requirement.Expiry)
+        {
+            throw PolicyErrors.ApprovalFileInvalid(operationId,
+                $"it was signed at {Rfc3339.Format(evidence.Time)}, and an approval counts for {PolicyDocument.FormatDuration(requirement.Expiry)} only");
+        }
+
+        // Counted again with this approval, by the same rules the verifier checks the move to Approved with.
+        var completes = view.State == OperationState.PendingApproval
+            && ApprovalTally.Count(requirement, view.Requester, view.Created, view.Approvals.Select(a => a.Counted).Append(evidence.Counted), now).QuorumReached;
         return Append(record with { Transitions = completes ? [OperationState.Approved] : [] });
     }
 
     /// <summary>How the operation's approvals count now, under the requirement recorded with it (or <paramref name="requirement"/>).</summary>
     public static ApprovalTally Tally(OperationView view, DateTimeOffset now, Policy.ApprovalRequirement? requirement = null) =>
-        ApprovalTally.Count(requirement ?? view.Policy.Approval!, Requester(view), view.Created, view.Approvals.Select(a => a.Counted), now);
+        ApprovalTally.Count(requirement ?? view.Policy.Approval!, view.Requester, view.Created, view.Approvals.Select(a => a.Counted), now);
 
     /// <summary>Records that the operation ran out of time for its approvals, then says so.</summary>
     public void Expire(OperationView view, ActorIdentity noticedBy, ApprovalTally tally)
@@ -115,26 +111,16 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
         throw PolicyErrors.ApprovalExpired(view.OperationId, tally.Describe());
     }
 
-    /// <summary>
-    /// The one who asked, by every name they could approve under: their account, and the
-    /// certificate they signed the request with (only when that signature holds: a certificate
-    /// planted in a record must not lock its owner out).
-    /// </summary>
-    public static IReadOnlyList<string> Requester(OperationView view) => view.ActorCertificate is { } certificate && view.ActorSignatureProblem is null
-        ? [Approver.AccountName(view.Actor.Principal), Approver.CertificateName(certificate.Thumbprint)]
-        : [Approver.AccountName(view.Actor.Principal)];
-
-    private static void CheckApprover(OperationView view, Approver approver, IReadOnlyList<string> requester)
+    private static void CheckRules(OperationView view, Policy.ApprovalRequirement requirement, Approver approver, ApprovalDecision decision)
     {
-        var requirement = view.Policy.Approval;
-        if (approver.Names.Intersect(requester, StringComparer.Ordinal).Any())
+        switch (ApprovalRules.Check(requirement, view.Requester, approver, decision))
         {
-            throw PolicyErrors.SelfApproval(view.OperationId, approver.Display);
-        }
-
-        if (requirement is null || !approver.IsMemberOf(requirement.Approvers))
-        {
-            throw PolicyErrors.ApproverNotInGroup(view.OperationId, approver.Display, requirement?.ApproverGroup ?? "(none)", requirement?.Approvers ?? []);
+            case ApprovalRules.Breach.NotSigned:
+                throw PolicyErrors.SignedApprovalRequired(view.OperationId);
+            case ApprovalRules.Breach.SelfApproval:
+                throw PolicyErrors.SelfApproval(view.OperationId, approver.Display);
+            case ApprovalRules.Breach.NotInGroup:
+                throw PolicyErrors.ApproverNotInGroup(view.OperationId, approver.Display, requirement.ApproverGroup, requirement.Approvers);
         }
     }
 

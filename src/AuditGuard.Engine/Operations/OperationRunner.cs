@@ -165,9 +165,12 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         {
             case PolicyEffect.Deny:
                 throw PolicyErrors.Denied(operationId, "The policy in force now denies it: " + plan.Policy.Explanation);
-            case PolicyEffect.RequireApproval:
-                var tally = OperationApprovals.Tally(view, now, plan.Policy.Approval);
-                if (!tally.QuorumReached)
+            default:
+                // What was asked for when the operation was requested stays a floor: a laxer policy
+                // set since approves nothing, and a stricter one must be met as well.
+                var tallies = new[] { view.Policy.Approval, plan.Policy.Approval }.OfType<ApprovalRequirement>()
+                    .Select(requirement => OperationApprovals.Tally(view, now, requirement)).ToList();
+                foreach (var tally in tallies.Where(t => !t.QuorumReached))
                 {
                     if (tally.Expired)
                     {
@@ -177,7 +180,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
                     throw PolicyErrors.NotApproved(operationId, tally.Describe());
                 }
 
-                counted = tally.Counted.Select(c => c.Sequence).ToList();
+                counted = tallies.SelectMany(t => t.Counted.Select(c => c.Sequence)).Distinct().Order().ToList();
                 break;
         }
 

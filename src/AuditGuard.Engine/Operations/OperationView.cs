@@ -59,8 +59,15 @@ public sealed record OperationView(
     /// <summary>Who ran the approved operation later (Resume-Operation): the process that holds it while it runs.</summary>
     public ActorIdentity? ResumedBy { get; init; }
 
-    /// <summary>The review of a break-glass write, when one was recorded and holds.</summary>
-    public ApprovalEvidence? Review => Approvals.FirstOrDefault(a => a.Record.Decision == ApprovalDecision.Review && a.Holds);
+    /// <summary>
+    /// The one who asked: their account, and the certificate they signed the request with, only
+    /// when that signature holds (a certificate planted in a record must not lock its owner out).
+    /// </summary>
+    public Requester Requester => new(Actor.Principal, ActorSignatureProblem is null ? ActorCertificate : null);
+
+    /// <summary>The review of a break-glass write: the first recorded that holds and keeps the approval rules of the operation's decision.</summary>
+    public ApprovalEvidence? Review => Approvals.FirstOrDefault(a => a.Record.Decision == ApprovalDecision.Review && a.Holds
+        && Policy.Approval is { } requirement && ApprovalRules.Check(requirement, Requester, a.Approver, ApprovalDecision.Review) is null);
 
     /// <summary>How the approvals count now against what the decision recorded with the operation asks; null when it asks for none.</summary>
     public ApprovalTally? TallyApprovals(DateTimeOffset now) => Policy.Approval is null ? null : OperationApprovals.Tally(this, now);

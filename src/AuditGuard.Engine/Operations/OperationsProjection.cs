@@ -3,6 +3,8 @@ using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations.Records;
+using AuditGuard.Engine.Policy;
+using AuditGuard.Engine.Policy.Approvals;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Operations;
@@ -64,7 +66,7 @@ public sealed class OperationsProjection : IProjection
         var key = record!.OperationId.ToString("D");
         var existing = current(key);
         var from = existing is null ? (OperationState?)null
-            : Enum.TryParse<OperationState>(existing.Text(State), out var stored) ? stored : null;
+            : EnumNames.TryParse<OperationState>(existing.Text(State), ignoreCase: false, out var stored) ? stored : null;
         var starts = record is IntentRecord;
         var end = default(OperationState);
         var legal = (existing is null) == starts && (existing is null || from is not null)
@@ -216,33 +218,79 @@ public sealed class OperationsProjection : IProjection
     };
 
     /// <summary>
-    /// Every approval of one operation, checked as counting it would: bound to this store, this
-    /// operation and its intent hash, and signed by the certificate it carries where it says it is.
+    /// Every approval, denial and review of one operation, checked as recording and counting
+    /// them would: bound to this store, this operation and its intent hash, signed by the
+    /// certificate it carries where it says it is, keeping the rules of the decision recorded with
+    /// the operation; and every move to Approved and every resume backed by the quorum it needs.
+    /// The actor's own signature on the request is checked too.
     /// </summary>
     private static void CheckApprovals(IRecordSnapshot snapshot, string? key, Action<VerdictKind, long?, string> report)
     {
         IntentRecord? intent = null;
-        foreach (var row in snapshot.ReadRecords(new RecordFilter { OperationId = key, Types = [OperationRecordCodec.IntentType, OperationRecordCodec.ApprovalType] }))
+        Requester? requester = null;
+        var requested = DateTimeOffset.MinValue;
+        var approvals = new List<ApprovalEvidence>();
+        var types = new[] { OperationRecordCodec.IntentType, OperationRecordCodec.ApprovalType, OperationRecordCodec.ResumeType };
+        foreach (var row in snapshot.ReadRecords(new RecordFilter { OperationId = key, Types = types }))
         {
             if (!OperationRecordCodec.TryDecode(row, out var record, out _))
             {
                 continue;
             }
 
-            if (record is IntentRecord first && intent is null)
+            switch (record)
             {
-                intent = first;
-                if (ApprovalEvidence.CheckActor(first, snapshot.StoreId).Problem is { } problem)
-                {
-                    report(VerdictKind.IntentSignatureInvalid, row.Sequence, $"Record {row.Sequence} carries the actor's signature on operation {key}, and it does not hold: {problem}.");
-                }
+                case IntentRecord first when intent is null:
+                    intent = first;
+                    requested = Rfc3339.TryParse(row.Time, out var time) ? time : DateTimeOffset.MinValue;
+                    var (certificate, problem) = ApprovalEvidence.CheckActor(first, snapshot.StoreId);
+                    if (problem is not null)
+                    {
+                        report(VerdictKind.IntentSignatureInvalid, row.Sequence, $"Record {row.Sequence} carries the actor's signature on operation {key}, and it does not hold: {problem}.");
+                    }
+
+                    requester = new Requester(first.Actor.Principal, problem is null ? certificate : null);
+                    break;
+                case ApprovalRecord approval when intent is not null:
+                    var evidence = ApprovalEvidence.Check(approval, row.Sequence, snapshot.StoreId, intent.IntentHash);
+                    var requirement = intent.Policy.Approval;
+                    var breach = requirement is null ? null : ApprovalRules.Check(requirement, requester!, evidence.Approver, approval.Decision);
+                    if (!evidence.Holds || requirement is null || breach is not null)
+                    {
+                        report(VerdictKind.ApprovalInvalid, row.Sequence,
+                            $"Record {row.Sequence} records the decision {approval.Decision} on operation {key}, and it does not hold: "
+                            + (evidence.Problem ?? (requirement is null ? "the operation's decision asked for no approval" : ApprovalRules.Describe(breach!.Value, requirement)))
+                            + ". AuditGuard never records such a decision.");
+                        continue;
+                    }
+
+                    approvals.Add(evidence);
+                    if (approval.Transitions.Contains(OperationState.Approved))
+                    {
+                        CheckQuorum(row, key, requirement, requester!, requested, approvals, evidence.Time, report);
+                    }
+
+                    break;
+                case ResumeRecord resume when intent is not null && resume.Transitions.Contains(OperationState.Executing):
+                    var at = Rfc3339.TryParse(row.Time, out var resumed) ? resumed : DateTimeOffset.MaxValue;
+                    foreach (var needed in new[] { intent.Policy.Approval, resume.Policy.Approval }.OfType<ApprovalRequirement>())
+                    {
+                        CheckQuorum(row, key, needed, requester!, requested, approvals, at, report);
+                    }
+
+                    break;
             }
-            else if (record is ApprovalRecord approval && intent is not null
-                && ApprovalEvidence.Check(approval, row.Sequence, snapshot.StoreId, intent.IntentHash) is { Holds: false } evidence)
-            {
-                report(VerdictKind.ApprovalInvalid, row.Sequence,
-                    $"Record {row.Sequence} records a {approval.Decision} of operation {key} that does not hold: {evidence.Problem}.");
-            }
+        }
+    }
+
+    private static void CheckQuorum(RecordRow row, string? key, ApprovalRequirement requirement, Requester requester, DateTimeOffset requested,
+        List<ApprovalEvidence> approvals, DateTimeOffset at, Action<VerdictKind, long?, string> report)
+    {
+        var tally = ApprovalTally.Count(requirement, requester, requested, approvals.Select(a => a.Counted), at);
+        if (!tally.QuorumReached)
+        {
+            report(VerdictKind.ApprovalInvalid, row.Sequence,
+                $"Record {row.Sequence} moves operation {key} on as approved, but its approvals do not make the quorum then: {tally.Describe()}");
         }
     }
 

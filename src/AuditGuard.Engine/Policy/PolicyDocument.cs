@@ -372,7 +372,7 @@ public sealed partial class PolicyDocument
         private PolicyEffect Effect(IReadOnlyDictionary<string, object?> table, string key, string where)
         {
             var value = Get(table, key);
-            if (value is string text && Enum.TryParse<PolicyEffect>(text, ignoreCase: true, out var effect) && Enum.IsDefined(effect) && !char.IsAsciiDigit(text[0]))
+            if (value is string text && EnumNames.TryParse<PolicyEffect>(text, ignoreCase: true, out var effect))
             {
                 return effect;
             }
@@ -462,7 +462,7 @@ public sealed partial class PolicyDocument
             var risks = new List<RiskLevel>();
             foreach (var text in Strings(table, "Risk", where))
             {
-                if (!char.IsAsciiDigit(text[0]) && Enum.TryParse<RiskLevel>(text, ignoreCase: true, out var risk) && Enum.IsDefined(risk))
+                if (EnumNames.TryParse<RiskLevel>(text, ignoreCase: true, out var risk))
                 {
                     risks.Add(risk);
                 }
@@ -480,7 +480,7 @@ public sealed partial class PolicyDocument
             var days = new List<DayOfWeek>();
             foreach (var text in Strings(table, "DaysOfWeek", where))
             {
-                if (!char.IsAsciiDigit(text[0]) && Enum.TryParse<DayOfWeek>(text, ignoreCase: true, out var day) && Enum.IsDefined(day))
+                if (EnumNames.TryParse<DayOfWeek>(text, ignoreCase: true, out var day))
                 {
                     days.Add(day);
                 }

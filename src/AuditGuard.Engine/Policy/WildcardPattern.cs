@@ -59,11 +59,12 @@ public sealed class WildcardPattern
             }
         }
 
-        var options = RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
+        // No backtracking: matching takes time linear in the text, whatever the pattern, so a policy cannot stall the gate.
+        var options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
         try
         {
             problem = null;
-            return new WildcardPattern(pattern, new Regex(regex.Append('$').ToString(), options, TimeSpan.FromSeconds(1)));
+            return new WildcardPattern(pattern, new Regex(regex.Append('$').ToString(), options));
         }
         catch (ArgumentException)
         {

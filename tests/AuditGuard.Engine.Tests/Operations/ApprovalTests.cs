@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
@@ -74,6 +75,24 @@ public sealed class ApprovalTests : IDisposable
     private OperationView Resume(Guid id, Dictionary<string, object?>? secrets = null) =>
         _session.ResumeOperation(id, secrets ?? [], ProcessScriptHost.Instance, Account("ops"), out _);
 
+    /// <summary>What a holder of the store's key (a member of a group store) can do without any approver's key: append a record the engine writes.</summary>
+    private void AppendWithStoreKey(OperationRecord record)
+    {
+        var location = _session.Location;
+        _session.Dispose();
+        using (var ledger = AuditLedger.Open(SqliteRecordStore.Open(location), new LedgerOpenOptions
+        {
+            KeyFiles = LocalKeyFiles.Beside(location),
+            Projections = [new OperationsProjection()],
+            Clock = _clock,
+        }))
+        {
+            ledger.Append(OperationRecordCodec.Encode(record, []));
+        }
+
+        _session = Open();
+    }
+
     private static string ErrorId(Action action) => Assert.Throws<AuditGuardException>(action).ErrorId;
 
     [Fact]
@@ -127,15 +146,28 @@ public sealed class ApprovalTests : IDisposable
     }
 
     [Fact]
-    public void A_signed_approval_is_the_certificate_s_even_when_run_as_the_requester_s_account()
+    public void On_a_shared_account_a_signed_approval_counts_when_the_request_was_signed_and_not_otherwise()
     {
         SetPolicy(1, signed: true);
-        var (id, _) = Pending();
+        var (unsigned, _) = Pending();
+        var (signed, _) = Pending(actorCertificate: _mallory);
 
-        var approved = Approve(id, "alice", _erin);
+        // Unsigned, the request is known by its account alone: an approval run as that account is the asker's, whatever it is signed with.
+        Assert.Equal(ErrorIds.OperationSelfApproval, ErrorId(() => Approve(unsigned, "alice", _erin)));
+        var approved = Approve(signed, "alice", _erin);
 
         Assert.Equal(OperationState.Approved, approved.State);
         Assert.Equal("CORP\\alice", approved.Approvals.Single().Record.Account.Principal);
+    }
+
+    [Fact]
+    public void One_account_does_not_count_twice_by_approving_unsigned_and_then_signed()
+    {
+        SetPolicy(2);
+        var (id, _) = Pending();
+        Approve(id, "bob");
+
+        Assert.Equal(ErrorIds.OperationApprovalDuplicate, ErrorId(() => Approve(id, "bob", _erin)));
     }
 
     [Fact]
@@ -279,19 +311,7 @@ public sealed class ApprovalTests : IDisposable
         var (second, _) = Pending("other");
         var approved = Approve(first, "zed", _erin).Approvals.Single();
         var copy = approved.Record with { OperationId = second, Transitions = [] };
-        var location = _session.Location;
-        _session.Dispose();
-        using (var ledger = AuditLedger.Open(SqliteRecordStore.Open(location), new LedgerOpenOptions
-        {
-            KeyFiles = LocalKeyFiles.Beside(location),
-            Projections = [new OperationsProjection()],
-            Clock = _clock,
-        }))
-        {
-            ledger.Append(OperationRecordCodec.Encode(copy, []));
-        }
-
-        _session = Open();
+        AppendWithStoreKey(copy);
         var result = _session.Verify(new VerifyOptions());
         var view = _session.FindOperation(second);
 
@@ -381,24 +401,123 @@ public sealed class ApprovalTests : IDisposable
         var (id, _) = Pending(actorCertificate: _erin);
         var intent = Assert.IsType<IntentRecord>(OperationRecordCodec.Decode(_session.ReadRecords(new RecordFilter { OperationId = id.ToString("D") }).First()));
         var forged = intent with { OperationId = Guid.NewGuid() };
-        var location = _session.Location;
-        _session.Dispose();
-        using (var ledger = AuditLedger.Open(SqliteRecordStore.Open(location), new LedgerOpenOptions
-        {
-            KeyFiles = LocalKeyFiles.Beside(location),
-            Projections = [new OperationsProjection()],
-            Clock = _clock,
-        }))
-        {
-            ledger.Append(OperationRecordCodec.Encode(forged, []));
-        }
-
-        _session = Open();
+        AppendWithStoreKey(forged);
         var result = _session.Verify(new VerifyOptions());
 
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.IntentSignatureInvalid);
         Assert.NotNull(_session.FindOperation(forged.OperationId).ActorSignatureProblem);
         // Its certificate does not lock its owner out of approving the forged request.
         Assert.Equal(OperationState.Approved, Approve(forged.OperationId, "zed", _erin).State);
+    }
+
+    [Fact]
+    public void A_review_keeps_the_approval_rules_and_a_forged_one_clears_nothing_and_is_reported()
+    {
+        SetPolicy(2, signed: true, breakGlass: true);
+        var (id, _) = Pending(breakGlass: true);
+        _clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(ErrorIds.OperationSignedApprovalRequired, ErrorId(() => Approve(id, "bob", decision: ApprovalDecision.Review)));
+        var view = _session.FindOperation(id);
+        var statement = new ApprovalStatement(_session.StoreId, id, view.IntentHash, ApprovalDecision.Review, _clock.GetUtcNow()).Canonical();
+        using var anyKey = SigningKey.FromCertificate(_mallory, TimeProvider.System);
+
+        // The one who ran it, holding the store's key, writes their own review with a certificate no one lists.
+        AppendWithStoreKey(new ApprovalRecord
+        {
+            OperationId = id,
+            Transitions = [],
+            Decision = ApprovalDecision.Review,
+            Reason = "reviewed myself",
+            Account = Account("alice"),
+            Statement = statement,
+            Signature = anyKey.SignDetached(statement, _clock.GetUtcNow()),
+            Certificate = _mallory.RawData,
+        });
+
+        Assert.True(_session.FindOperation(id).IsReviewOverdue(_clock.GetUtcNow()));
+        Assert.Contains(_session.Verify(new VerifyOptions()).Verdicts, v => v.Kind == VerdictKind.ApprovalInvalid);
+        Assert.Equal("CORP\\zed", Approve(id, "zed", _erin, ApprovalDecision.Review).Review!.Approver.Principal);
+    }
+
+    [Fact]
+    public void A_move_to_Approved_without_the_quorum_is_reported_and_does_not_run()
+    {
+        SetPolicy(2, signed: true);
+        var (id, file) = Pending();
+        var view = _session.FindOperation(id);
+        var statement = new ApprovalStatement(_session.StoreId, id, view.IntentHash, ApprovalDecision.Approve, _clock.GetUtcNow()).Canonical();
+
+        AppendWithStoreKey(new ApprovalRecord
+        {
+            OperationId = id,
+            Transitions = [OperationState.Approved],
+            Decision = ApprovalDecision.Approve,
+            Reason = "approved myself",
+            Account = Account("bob"),
+            Statement = statement,
+        });
+
+        Assert.Equal(OperationState.Approved, _session.FindOperation(id).State);
+        var verdicts = _session.Verify(new VerifyOptions()).Verdicts.Where(v => v.Kind == VerdictKind.ApprovalInvalid).ToList();
+        Assert.Contains(verdicts, v => v.Message.Contains("not signed", StringComparison.Ordinal));
+        Assert.Equal(ErrorIds.OperationNotApproved, ErrorId(() => Resume(id)));
+        Assert.Equal("old", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void A_laxer_policy_set_after_the_request_approves_nothing()
+    {
+        SetPolicy(2, signed: true);
+        var (id, file) = Pending();
+        _session.SetPolicy(PolicyDocument.Load(PolicyOf(), "lax.psd1"), "lax.psd1", "@{}", Account("alice"), null);
+
+        Assert.Equal(ErrorIds.OperationNotApproved, ErrorId(() => Resume(id)));
+        Assert.Equal("old", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void A_hostile_resume_record_is_read_as_malformed_never_thrown()
+    {
+        var body = JsonCanonicalizer.Canonicalize(new JsonObject
+        {
+            ["type"] = OperationRecordCodec.ResumeType,
+            ["op"] = Guid.NewGuid().ToString("D"),
+            ["transitions"] = new JsonArray("Executing"),
+            ["resumedBy"] = OperationRecordCodec.EncodeActor(Account("x")),
+            ["policy"] = new JsonObject { ["effect"] = "Allow", ["matchedRules"] = new JsonArray(), ["explanation"] = "x" },
+            ["approvals"] = new JsonArray((JsonNode?)null),
+        });
+        var row = new RecordRow(7, new byte[32], new byte[32], OperationRecordCodec.ResumeType, null, "2026-01-01T00:00:00.000Z", body, [], "");
+
+        Assert.False(OperationRecordCodec.TryDecode(row, out _, out var problem));
+        Assert.NotNull(problem);
+    }
+
+    [Theory]
+    [InlineData("Deny, Review")]
+    [InlineData("3")]
+    [InlineData("approve")]
+    public void A_statement_names_its_decision_exactly(string decision)
+    {
+        var statement = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"decision\":\"{decision}\",\"intentHash\":\"{new string('a', 64)}\",\"operationId\":\"{Guid.Empty:D}\",\"storeId\":\"{Guid.Empty:D}\",\"time\":\"2026-01-01T00:00:00.000Z\"}}");
+
+        Assert.Null(ApprovalStatement.TryParse(statement, out _));
+    }
+
+    [Fact]
+    public void An_offline_approval_signed_longer_ago_than_approvals_count_is_refused_and_moves_nothing()
+    {
+        SetPolicy(1, signed: true, expiry: "02:00:00");
+        var (id, _) = Pending();
+        var request = OfflineApproval.ReadRequest(OfflineApproval.WriteRequest(_session.FindOperation(id), _session.StoreId), "r");
+        using var key = SigningKey.FromCertificate(_erin, TimeProvider.System);
+        var stale = OfflineApproval.ReadApproval(OfflineApproval.Sign(request, ApprovalDecision.Approve, "signed long ago", Account("erin"), key, _clock.GetUtcNow().AddHours(-3)), "a");
+
+        var error = Assert.Throws<AuditGuardException>(() => _session.DecideOperation(id, new ApprovalRequest(stale.Decision, "", stale.Approval.Account, Imported: stale.Approval)));
+
+        Assert.Equal(ErrorIds.OperationApprovalFileInvalid, error.ErrorId);
+        Assert.Equal(OperationState.PendingApproval, _session.FindOperation(id).State);
+        Assert.Empty(_session.FindOperation(id).Approvals);
     }
 }

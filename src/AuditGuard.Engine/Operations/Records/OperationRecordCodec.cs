@@ -128,7 +128,7 @@ public static class OperationRecordCodec
                     Transitions = transitions,
                     ResumedBy = ReadActor(Required(body, "resumedBy")),
                     Policy = ReadDecision(Required(body, "policy")),
-                    Approvals = Required(body, "approvals").AsArray().Select(a => (long)a!).ToList(),
+                    Approvals = Required(body, "approvals").AsArray().Select(a => (long?)a ?? throw new FormatException("an approval sequence is null")).ToList(),
                     Before = ReadState(body["before"]),
                 },
                 ExpiryType => new ExpiryRecord
@@ -510,7 +510,7 @@ public static class OperationRecordCodec
         where T : struct, Enum
     {
         var text = (string?)node ?? throw new FormatException($"a {typeof(T).Name} is null");
-        return !char.IsAsciiDigit(text.FirstOrDefault()) && Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(value)
+        return EnumNames.TryParse<T>(text, ignoreCase: false, out var value)
             ? value
             : throw new FormatException($"'{text}' is not a {typeof(T).Name}");
     }

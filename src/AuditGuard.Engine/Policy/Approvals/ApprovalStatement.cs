@@ -49,7 +49,7 @@ public sealed record ApprovalStatement(Guid StoreId, Guid OperationId, string In
             }
 
             var decision = (string?)json["decision"];
-            if (decision is null || char.IsAsciiDigit(decision.FirstOrDefault()) || !Enum.TryParse<ApprovalDecision>(decision, out var parsed) || !Enum.IsDefined(parsed)
+            if (!EnumNames.TryParse<ApprovalDecision>(decision, ignoreCase: false, out var parsed)
                 || !Guid.TryParseExact((string?)json["storeId"], "D", out var store) || !Guid.TryParseExact((string?)json["operationId"], "D", out var operation)
                 || !Rfc3339.TryParse((string?)json["time"], out var time) || (string?)json["intentHash"] is not { Length: 64 } intentHash)
             {

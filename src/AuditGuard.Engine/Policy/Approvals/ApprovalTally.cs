@@ -24,28 +24,23 @@ public sealed record ApprovalTally(ApprovalRequirement Requirement, IReadOnlyLis
         + $"; approvals were due by {Common.Rfc3339.Format(Deadline)}, and each counts for {PolicyDocument.FormatDuration(Requirement.Expiry)}.";
 
     /// <summary>
-    /// Counts <paramref name="approvals"/> (oldest first) for an operation asked for by the one
-    /// known by the names <paramref name="requester"/> (see <see cref="Approver.Names"/>) at <paramref name="requested"/>; the request's deadline is one
+    /// Counts <paramref name="approvals"/> (oldest first) for an operation asked for by
+    /// <paramref name="requester"/> at <paramref name="requested"/>; the request's deadline is one
     /// expiry after it was asked for.
     /// </summary>
-    public static ApprovalTally Count(ApprovalRequirement requirement, IReadOnlyCollection<string> requester, DateTimeOffset requested,
+    public static ApprovalTally Count(ApprovalRequirement requirement, Requester requester, DateTimeOffset requested,
         IEnumerable<CountedApproval> approvals, DateTimeOffset now)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         var counted = new List<CountedApproval>();
         foreach (var approval in approvals.Where(a => a.Decision == ApprovalDecision.Approve))
         {
-            var names = approval.Approver.Names;
             var counts = approval.SignatureValid
-                && (!requirement.RequireSigned || approval.Approver.Assurance == IdentityAssurance.Certificate)
-                && approval.Approver.IsMemberOf(requirement.Approvers)
-                && !names.Intersect(requester, StringComparer.Ordinal).Any()
+                && ApprovalRules.Check(requirement, requester, approval.Approver, approval.Decision) is null
                 && approval.Time <= now + ClockSkew
                 && now - approval.Time <= requirement.Expiry
-                && !names.Any(seen.Contains);
+                && !counted.Any(c => c.Approver.IsSameAs(approval.Approver));
             if (counts)
             {
-                seen.UnionWith(names);
                 counted.Add(approval);
             }
         }
