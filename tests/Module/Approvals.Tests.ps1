@@ -4,7 +4,8 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-AuditGuardModulePath) -Force
 
-    # Everyone here works as one account, as on a shared admin host: requests are signed with the asker's certificate.
+    # Everyone here works as one account, as on a shared admin host: requests are signed with the
+    # asker's certificate, which the board lists, so people are told apart by certificate.
     $script:alice = New-TestCertificate -Subject 'CN=Alice Operator, O=AuditGuard tests'
     $script:erin = New-TestCertificate -Subject 'CN=Erin Approver, O=AuditGuard tests'
     $script:frank = New-TestCertificate -Subject 'CN=Frank Approver, O=AuditGuard tests'
@@ -15,7 +16,7 @@ BeforeAll {
         Set-Content -LiteralPath $path -Value @"
 @{
     Version        = 1
-    ApproverGroups = @{ Board = @('Thumbprint:$($erin.Thumbprint)', 'Thumbprint:$($frank.Thumbprint)', 'CORP\nobody') }
+    ApproverGroups = @{ Board = @('Thumbprint:$($erin.Thumbprint)', 'Thumbprint:$($frank.Thumbprint)', 'Thumbprint:$($alice.Thumbprint)', 'CORP\nobody') }
     Rules          = @(
         @{ Id = 'board'; Effect = 'RequireApproval'; Approvals = $Approvals; ApproverGroup = 'Board'; ApprovalExpiry = '$Expiry'; RequireSignedApproval = `$$Signed $Extra }
     )

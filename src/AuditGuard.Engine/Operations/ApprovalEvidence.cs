@@ -16,7 +16,7 @@ public sealed record ApprovalEvidence(ApprovalRecord Record, long Sequence, Appr
 {
     public bool Holds => Problem is null;
 
-    /// <summary>When the approver stated it: the signed time, or the record's for a statement that cannot be read.</summary>
+    /// <summary>When the approver stated it; the earliest time there is for a statement that cannot be read (it counts nowhere then).</summary>
     public DateTimeOffset Time => Statement?.Time ?? DateTimeOffset.MinValue;
 
     public CountedApproval Counted => new(Approver, Record.Decision, Time, Sequence, Holds);
@@ -25,7 +25,7 @@ public sealed record ApprovalEvidence(ApprovalRecord Record, long Sequence, Appr
     {
         var (statement, certificate, problem) = CheckStatement(record.Statement, record.Signature, record.Certificate, storeId, record.OperationId, intentHash, record.Decision);
         var trusted = certificate is not null && problem is null && Approver.ChainTrusted(certificate, statement?.Time ?? DateTimeOffset.UtcNow);
-        return new ApprovalEvidence(record, sequence, statement, new Approver(record.Account.Principal, certificate, trusted), problem);
+        return new ApprovalEvidence(record, sequence, statement, new Approver(record.Account.Principal, certificate, trusted, AccountKnown: !record.Offline), problem);
     }
 
     /// <summary>The certificate the actor signed their request with, and what is wrong with that signature (null when it holds).</summary>

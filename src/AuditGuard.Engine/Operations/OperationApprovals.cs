@@ -43,7 +43,7 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
         var approver = evidence.Approver;
         if (record.Decision == ApprovalDecision.Review)
         {
-            if (view.BreakGlass is not { Allowed: true } || requirement is null)
+            if (!view.RanBreakGlass || requirement is null)
             {
                 throw PolicyErrors.NotBreakGlass(operationId);
             }
@@ -75,7 +75,7 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
             return Append(record with { Transitions = [OperationState.Denied] });
         }
 
-        if (tally.Counted.FirstOrDefault(c => c.Approver.IsSameAs(approver)) is { } earlier)
+        if (tally.Counted.FirstOrDefault(c => c.Approver.IsSameAs(approver, requirement.Approvers)) is { } earlier)
         {
             throw PolicyErrors.ApprovalDuplicate(operationId, approver.Display, earlier.Sequence);
         }

@@ -63,7 +63,8 @@ public sealed record OperationView(
     /// The one who asked: their account, and the certificate they signed the request with, only
     /// when that signature holds (a certificate planted in a record must not lock its owner out).
     /// </summary>
-    public Requester Requester => new(Actor.Principal, ActorSignatureProblem is null ? ActorCertificate : null);
+    public Requester Requester => new(Actor.Principal,
+        ActorSignatureProblem is null ? Requester.Identifying(ActorCertificate, Policy.Approval?.Approvers ?? [], Created) : null);
 
     /// <summary>The review of a break-glass write: the first recorded that holds and keeps the approval rules of the operation's decision.</summary>
     public ApprovalEvidence? Review => Approvals.FirstOrDefault(a => a.Record.Decision == ApprovalDecision.Review && a.Holds
@@ -72,8 +73,11 @@ public sealed record OperationView(
     /// <summary>How the approvals count now against what the decision recorded with the operation asks; null when it asks for none.</summary>
     public ApprovalTally? TallyApprovals(DateTimeOffset now) => Policy.Approval is null ? null : OperationApprovals.Tally(this, now);
 
+    /// <summary>Whether a break-glass write actually ran (a dry run, or one refused before it acted, has nothing to review).</summary>
+    public bool RanBreakGlass => BreakGlass is { Allowed: true } && State is not (OperationState.DryRun or OperationState.ValidationFailed or OperationState.PolicyDenied);
+
     /// <summary>A break-glass write not reviewed by the time its review was due.</summary>
-    public bool IsReviewOverdue(DateTimeOffset now) => BreakGlass is { Allowed: true, ReviewDue: { } due } && Review is null && now > due;
+    public bool IsReviewOverdue(DateTimeOffset now) => RanBreakGlass && BreakGlass!.ReviewDue is { } due && Review is null && now > due;
 
     /// <summary>
     /// An id's last 8 hex digits, the form it is shown in: ids made within the same minute share

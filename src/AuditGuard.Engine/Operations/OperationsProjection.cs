@@ -249,30 +249,37 @@ public sealed class OperationsProjection : IProjection
                         report(VerdictKind.IntentSignatureInvalid, row.Sequence, $"Record {row.Sequence} carries the actor's signature on operation {key}, and it does not hold: {problem}.");
                     }
 
-                    requester = new Requester(first.Actor.Principal, problem is null ? certificate : null);
+                    requester = new Requester(first.Actor.Principal,
+                        problem is null ? Requester.Identifying(certificate, first.Policy.Approval?.Approvers ?? [], requested) : null);
                     break;
                 case ApprovalRecord approval when intent is not null:
+                    var recorded = Rfc3339.TryParse(row.Time, out var stamp) ? stamp : DateTimeOffset.MinValue;
                     var evidence = ApprovalEvidence.Check(approval, row.Sequence, snapshot.StoreId, intent.IntentHash);
                     var requirement = intent.Policy.Approval;
                     var breach = requirement is null ? null : ApprovalRules.Check(requirement, requester!, evidence.Approver, approval.Decision);
-                    if (!evidence.Holds || requirement is null || breach is not null)
+                    var finding = evidence.Problem
+                        ?? (requirement is null ? "the operation's decision asked for no approval"
+                            : breach is { } broken ? ApprovalRules.Describe(broken, requirement)
+                            : evidence.Time - recorded > ApprovalTally.ClockSkew ? $"it is dated {Rfc3339.Format(evidence.Time)}, after it was recorded"
+                            : null);
+                    if (finding is not null)
                     {
                         report(VerdictKind.ApprovalInvalid, row.Sequence,
-                            $"Record {row.Sequence} records the decision {approval.Decision} on operation {key}, and it does not hold: "
-                            + (evidence.Problem ?? (requirement is null ? "the operation's decision asked for no approval" : ApprovalRules.Describe(breach!.Value, requirement)))
-                            + ". AuditGuard never records such a decision.");
+                            $"Record {row.Sequence} records the decision {approval.Decision} on operation {key}, and it does not hold: {finding}. AuditGuard never records such a decision.");
                         continue;
                     }
 
                     approvals.Add(evidence);
                     if (approval.Transitions.Contains(OperationState.Approved))
                     {
-                        CheckQuorum(row, key, requirement, requester!, requested, approvals, evidence.Time, report);
+                        // Counted when the store recorded it, as recording counted it.
+                        CheckQuorum(row, key, requirement!, requester!, requested, approvals, recorded, report);
                     }
 
                     break;
                 case ResumeRecord resume when intent is not null && resume.Transitions.Contains(OperationState.Executing):
-                    var at = Rfc3339.TryParse(row.Time, out var resumed) ? resumed : DateTimeOffset.MaxValue;
+                    // The resume counted a moment before its record was stamped; an approval that aged out in between still counted.
+                    var at = Rfc3339.TryParse(row.Time, out var resumed) ? resumed - ApprovalTally.ClockSkew : DateTimeOffset.MinValue;
                     foreach (var needed in new[] { intent.Policy.Approval, resume.Policy.Approval }.OfType<ApprovalRequirement>())
                     {
                         CheckQuorum(row, key, needed, requester!, requested, approvals, at, report);

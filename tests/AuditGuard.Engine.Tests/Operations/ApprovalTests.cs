@@ -23,12 +23,14 @@ public sealed class ApprovalTests : IDisposable
 
     private readonly TempFolder _temp = new();
     private readonly ManualClock _clock = new(Start);
+    private readonly X509Certificate2 _alice;
     private readonly X509Certificate2 _erin;
     private readonly X509Certificate2 _mallory;
     private GuardSession _session;
 
     public ApprovalTests()
     {
+        _alice = SigningCertificateFactory.CreateSelfSigned("CN=Alice Operator", SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(30), TimeProvider.System);
         _erin = SigningCertificateFactory.CreateSelfSigned("CN=Erin Approver", SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(30), TimeProvider.System);
         _mallory = SigningCertificateFactory.CreateSelfSigned("CN=Erin Approver", SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(30), TimeProvider.System);
         _session = Open();
@@ -37,6 +39,7 @@ public sealed class ApprovalTests : IDisposable
     public void Dispose()
     {
         _session.Dispose();
+        _alice.Dispose();
         _erin.Dispose();
         _mallory.Dispose();
         _temp.Dispose();
@@ -50,7 +53,7 @@ public sealed class ApprovalTests : IDisposable
     {
         var policy = PolicyOf(Table(("Id", "board"), ("Effect", "RequireApproval"), ("Approvals", approvals), ("ApproverGroup", "Board"),
             ("ApprovalExpiry", expiry), ("RequireSignedApproval", signed), ("AllowBreakGlass", breakGlass)));
-        policy["ApproverGroups"] = Table(("Board", List("CORP\\bob", "CORP\\carol", "CORP\\dave", "Thumbprint:" + _erin.Thumbprint)));
+        policy["ApproverGroups"] = Table(("Board", List("CORP\\bob", "CORP\\carol", "CORP\\dave", "Thumbprint:" + _erin.Thumbprint, "Thumbprint:" + _alice.Thumbprint)));
         _session.SetPolicy(PolicyDocument.Load(policy, "p.psd1"), "p.psd1", "@{}", Account("admin"), null);
     }
 
@@ -146,14 +149,17 @@ public sealed class ApprovalTests : IDisposable
     }
 
     [Fact]
-    public void On_a_shared_account_a_signed_approval_counts_when_the_request_was_signed_and_not_otherwise()
+    public void On_a_shared_account_a_signed_approval_counts_only_when_the_request_was_signed_by_a_certificate_that_identifies_the_asker()
     {
         SetPolicy(1, signed: true);
         var (unsigned, _) = Pending();
-        var (signed, _) = Pending(actorCertificate: _mallory);
+        var (throwaway, _) = Pending(actorCertificate: _mallory);
+        var (signed, _) = Pending(actorCertificate: _alice);
 
-        // Unsigned, the request is known by its account alone: an approval run as that account is the asker's, whatever it is signed with.
+        // Unsigned, or signed with a certificate anyone could make, the request is known by its account alone:
+        // an approval run as that account is the asker's, whatever it is signed with.
         Assert.Equal(ErrorIds.OperationSelfApproval, ErrorId(() => Approve(unsigned, "alice", _erin)));
+        Assert.Equal(ErrorIds.OperationSelfApproval, ErrorId(() => Approve(throwaway, "alice", _erin)));
         var approved = Approve(signed, "alice", _erin);
 
         Assert.Equal(OperationState.Approved, approved.State);
@@ -325,7 +331,7 @@ public sealed class ApprovalTests : IDisposable
     public void An_offline_request_is_signed_away_from_the_store_and_imported_with_every_check()
     {
         SetPolicy(1, signed: true);
-        var (id, file) = Pending();
+        var (id, file) = Pending(actorCertificate: _alice);
         var requestBytes = OfflineApproval.WriteRequest(_session.FindOperation(id), _session.StoreId);
 
         var request = OfflineApproval.ReadRequest(requestBytes, "request.json");
@@ -509,7 +515,7 @@ public sealed class ApprovalTests : IDisposable
     public void An_offline_approval_signed_longer_ago_than_approvals_count_is_refused_and_moves_nothing()
     {
         SetPolicy(1, signed: true, expiry: "02:00:00");
-        var (id, _) = Pending();
+        var (id, _) = Pending(actorCertificate: _alice);
         var request = OfflineApproval.ReadRequest(OfflineApproval.WriteRequest(_session.FindOperation(id), _session.StoreId), "r");
         using var key = SigningKey.FromCertificate(_erin, TimeProvider.System);
         var stale = OfflineApproval.ReadApproval(OfflineApproval.Sign(request, ApprovalDecision.Approve, "signed long ago", Account("erin"), key, _clock.GetUtcNow().AddHours(-3)), "a");
@@ -519,5 +525,77 @@ public sealed class ApprovalTests : IDisposable
         Assert.Equal(ErrorIds.OperationApprovalFileInvalid, error.ErrorId);
         Assert.Equal(OperationState.PendingApproval, _session.FindOperation(id).State);
         Assert.Empty(_session.FindOperation(id).Approvals);
+    }
+
+    [Fact]
+    public void An_approval_signed_elsewhere_is_never_told_from_the_asker_s_by_the_account_its_file_names()
+    {
+        SetPolicy(1, signed: true);
+        var (id, _) = Pending();
+        var request = OfflineApproval.ReadRequest(OfflineApproval.WriteRequest(_session.FindOperation(id), _session.StoreId), "r");
+        using var key = SigningKey.FromCertificate(_erin, TimeProvider.System);
+        // The file's account is not signed: whoever edits it could name anyone.
+        var signed = OfflineApproval.ReadApproval(OfflineApproval.Sign(request, ApprovalDecision.Approve, "ok", Account("zed"), key, _clock.GetUtcNow()), "a");
+
+        Assert.Equal(ErrorIds.OperationSelfApproval,
+            ErrorId(() => _session.DecideOperation(id, new ApprovalRequest(signed.Decision, "", signed.Approval.Account, Imported: signed.Approval))));
+    }
+
+    [Fact]
+    public void An_approval_signed_earlier_and_imported_after_a_later_one_completes_the_quorum_and_verifies()
+    {
+        SetPolicy(2);
+        var (id, file) = Pending(actorCertificate: _alice);
+        var request = OfflineApproval.ReadRequest(OfflineApproval.WriteRequest(_session.FindOperation(id), _session.StoreId), "r");
+        using var key = SigningKey.FromCertificate(_erin, TimeProvider.System);
+        var early = OfflineApproval.ReadApproval(OfflineApproval.Sign(request, ApprovalDecision.Approve, "signed early", Account("erin"), key, _clock.GetUtcNow()), "a");
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        Approve(id, "bob");
+        _clock.Advance(TimeSpan.FromMinutes(10));
+
+        var approved = _session.DecideOperation(id, new ApprovalRequest(early.Decision, "", early.Approval.Account, Imported: early.Approval));
+
+        Assert.Equal(OperationState.Approved, approved.State);
+        Assert.True(_session.Verify(new VerifyOptions()).IsValid);
+        Assert.Equal(OperationState.Closed, Resume(id).State);
+        Assert.Equal("new", File.ReadAllText(file));
+        Assert.True(_session.Verify(new VerifyOptions()).IsValid);
+    }
+
+    [Fact]
+    public void A_dry_run_with_break_glass_has_nothing_to_review()
+    {
+        SetPolicy(1, breakGlass: true);
+        var file = _temp.File("dry.txt");
+        File.WriteAllText(file, "old");
+        var request = new OperationRequest("FileSystem", "SetContent", file, new Dictionary<string, object?> { ["Value"] = "new" }, null, null, "rehearsal", null, null, null,
+            Account("alice"), null, BreakGlass: true);
+        var dry = _session.RecordDryRun(_session.PlanOperation(request, ProcessScriptHost.Instance));
+        _clock.Advance(TimeSpan.FromDays(3));
+
+        Assert.False(_session.FindOperation(dry.OperationId).IsReviewOverdue(_clock.GetUtcNow()));
+        Assert.Equal(ErrorIds.OperationNotBreakGlass, ErrorId(() => Approve(dry.OperationId, "bob", decision: ApprovalDecision.Review)));
+    }
+
+    [Fact]
+    public void An_approval_dated_at_the_end_of_the_calendar_is_a_verdict_not_a_crash()
+    {
+        SetPolicy(1);
+        var (id, _) = Pending();
+        var view = _session.FindOperation(id);
+        var statement = new ApprovalStatement(_session.StoreId, id, view.IntentHash, ApprovalDecision.Approve, DateTimeOffset.MaxValue.AddDays(-1)).Canonical();
+        AppendWithStoreKey(new ApprovalRecord
+        {
+            OperationId = id,
+            Transitions = [OperationState.Approved],
+            Decision = ApprovalDecision.Approve,
+            Reason = "from the future",
+            Account = Account("bob"),
+            Statement = statement,
+        });
+
+        var result = _session.Verify(new VerifyOptions());
+
+        Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.ApprovalInvalid && v.Message.Contains("after it was recorded", StringComparison.Ordinal));
     }
 }

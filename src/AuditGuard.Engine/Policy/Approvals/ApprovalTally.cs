@@ -36,15 +36,17 @@ public sealed record ApprovalTally(ApprovalRequirement Requirement, IReadOnlyLis
         {
             var counts = approval.SignatureValid
                 && ApprovalRules.Check(requirement, requester, approval.Approver, approval.Decision) is null
-                && approval.Time <= now + ClockSkew
+                && approval.Time - now <= ClockSkew
                 && now - approval.Time <= requirement.Expiry
-                && !counted.Any(c => c.Approver.IsSameAs(approval.Approver));
+                && !counted.Any(c => c.Approver.IsSameAs(approval.Approver, requirement.Approvers));
             if (counts)
             {
                 counted.Add(approval);
             }
         }
 
-        return new ApprovalTally(requirement, counted, requested + requirement.Expiry, now);
+        // Saturating: a hostile record's time near the end of the calendar must not overflow.
+        var deadline = requested > DateTimeOffset.MaxValue - requirement.Expiry ? DateTimeOffset.MaxValue : requested + requirement.Expiry;
+        return new ApprovalTally(requirement, counted, deadline, now);
     }
 }
