@@ -33,9 +33,11 @@ public static class PolicyErrors
         ErrorIds.OperationNotPendingApproval, ErrorKind.InvalidOperation,
         $"Operation {operationId} is {state}, so it cannot be {action}: only an operation that waits for approval (PendingApproval) can be.", operationId);
 
-    public static AuditGuardException SelfApproval(Guid operationId, string approver) => new(
+    public static AuditGuardException SelfApproval(Guid operationId, string approver, bool signedElsewhere = false) => new(
         ErrorIds.OperationSelfApproval, ErrorKind.PermissionDenied,
-        $"{approver} asked for operation {operationId}, and the one who asks never approves: another member of the approver group must. Nothing was recorded.", operationId);
+        signedElsewhere
+            ? $"Operation {operationId} was not signed with a certificate that identifies who asked (one the approver group names, or one a trusted authority issued), so an approval signed elsewhere cannot be told from the asker's own. Nothing was recorded. Approve it at the store, or ask for it again with Invoke-GuardedWrite -Certificate."
+            : $"{approver} asked for operation {operationId}, and the one who asks never approves: another member of the approver group must. Nothing was recorded.", operationId);
 
     public static AuditGuardException ApprovalDuplicate(Guid operationId, string approver, long sequence) => new(
         ErrorIds.OperationApprovalDuplicate, ErrorKind.InvalidOperation,

@@ -118,7 +118,7 @@ internal sealed class OperationApprovals(AuditLedger ledger, TimeProvider clock,
             case ApprovalRules.Breach.NotSigned:
                 throw PolicyErrors.SignedApprovalRequired(view.OperationId);
             case ApprovalRules.Breach.SelfApproval:
-                throw PolicyErrors.SelfApproval(view.OperationId, approver.Display);
+                throw PolicyErrors.SelfApproval(view.OperationId, approver.Display, signedElsewhere: !approver.AccountKnown);
             case ApprovalRules.Breach.NotInGroup:
                 throw PolicyErrors.ApproverNotInGroup(view.OperationId, approver.Display, requirement.ApproverGroup, requirement.Approvers);
         }

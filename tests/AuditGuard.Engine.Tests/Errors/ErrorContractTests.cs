@@ -90,6 +90,7 @@ public sealed partial class ErrorContractTests
         _ when type == typeof(long) => 7L,
         _ when type == typeof(int) => 7,
         _ when type == typeof(Guid) => Guid.Empty,
+        _ when type == typeof(bool) => true,
         _ when type == typeof(IReadOnlyList<Guid>) => new[] { Guid.Empty, Guid.Empty },
         _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(1),
         _ when type == typeof(DateTimeOffset) => DateTimeOffset.UnixEpoch,

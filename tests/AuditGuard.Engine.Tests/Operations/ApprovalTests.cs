@@ -537,8 +537,9 @@ public sealed class ApprovalTests : IDisposable
         // The file's account is not signed: whoever edits it could name anyone.
         var signed = OfflineApproval.ReadApproval(OfflineApproval.Sign(request, ApprovalDecision.Approve, "ok", Account("zed"), key, _clock.GetUtcNow()), "a");
 
-        Assert.Equal(ErrorIds.OperationSelfApproval,
-            ErrorId(() => _session.DecideOperation(id, new ApprovalRequest(signed.Decision, "", signed.Approval.Account, Imported: signed.Approval))));
+        var error = Assert.Throws<AuditGuardException>(() => _session.DecideOperation(id, new ApprovalRequest(signed.Decision, "", signed.Approval.Account, Imported: signed.Approval)));
+        Assert.Equal(ErrorIds.OperationSelfApproval, error.ErrorId);
+        Assert.Contains("Invoke-GuardedWrite -Certificate", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
