@@ -599,4 +599,19 @@ public sealed class ApprovalTests : IDisposable
 
         Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.ApprovalInvalid && v.Message.Contains("after it was recorded", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_denial_signed_elsewhere_by_someone_outside_the_group_is_refused()
+    {
+        SetPolicy(1);
+        var (id, file) = Pending();
+        var request = OfflineApproval.ReadRequest(OfflineApproval.WriteRequest(_session.FindOperation(id), _session.StoreId), "r");
+        using var outsider = SigningKey.FromCertificate(_mallory, TimeProvider.System);
+        var denial = OfflineApproval.ReadApproval(OfflineApproval.Sign(request, ApprovalDecision.Deny, "no", Account("alice"), outsider, _clock.GetUtcNow()), "d");
+
+        Assert.Equal(ErrorIds.OperationApproverNotInGroup,
+            ErrorId(() => _session.DecideOperation(id, new ApprovalRequest(denial.Decision, "", denial.Approval.Account, Imported: denial.Approval))));
+        Assert.Equal(OperationState.PendingApproval, _session.FindOperation(id).State);
+        Assert.Equal("old", File.ReadAllText(file));
+    }
 }

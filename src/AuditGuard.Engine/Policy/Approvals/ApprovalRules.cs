@@ -20,8 +20,8 @@ public static class ApprovalRules
         var asker = requester.Is(approver);
         if (decision == ApprovalDecision.Deny)
         {
-            // Any member may deny, and so may the one who asked: withdrawing a request is never a risk.
-            return approver.IsMemberOf(requirement.Approvers) || asker ? null : Breach.NotInGroup;
+            // Any member may deny, and so may the one who asked (known by an account the store saw): withdrawing a request is never a risk.
+            return approver.IsMemberOf(requirement.Approvers) || asker && approver.AccountKnown ? null : Breach.NotInGroup;
         }
 
         if (requirement.RequireSigned && approver.Assurance != IdentityAssurance.Certificate)
