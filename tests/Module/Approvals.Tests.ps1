@@ -106,10 +106,10 @@ Describe 'Approve-Operation, Deny-Operation and Resume-Operation' {
     }
 
     It 'records ApprovalExpired when the quorum is not reached in time' {
-        Set-TestPolicy -Approvals 2 -Expiry '00:00:02'
+        Set-TestPolicy -Approvals 2 -Expiry '00:00:05'
         $write = New-PendingWrite
         Approve-Operation -OperationId $write.Id -Reason 'first' -Certificate $erin | Out-Null
-        Start-Sleep -Seconds 3
+        Start-Sleep -Seconds 6
 
         { Approve-Operation -OperationId $write.Id -Reason 'too late' -Certificate $frank -ErrorAction Stop } |
             Should -Throw -ErrorId 'OperationApprovalExpired,AuditGuard.Cmdlets.ApproveOperationCommand'
