@@ -63,8 +63,7 @@ public sealed record OperationView(
     /// The one who asked: their account, and the certificate they signed the request with, only
     /// when that signature holds (a certificate planted in a record must not lock its owner out).
     /// </summary>
-    public Requester Requester => new(Actor.Principal,
-        ActorSignatureProblem is null ? Requester.Identifying(ActorCertificate, Policy.Approval?.Approvers ?? [], Created) : null);
+    public Requester Requester => Requester.Of(Actor.Principal, ActorCertificate, ActorSignatureProblem is null, Policy.Approval?.Approvers ?? [], Created);
 
     /// <summary>The review of a break-glass write: the first recorded that holds and keeps the approval rules of the operation's decision.</summary>
     public ApprovalEvidence? Review => Approvals.FirstOrDefault(a => a.Record.Decision == ApprovalDecision.Review && a.Holds

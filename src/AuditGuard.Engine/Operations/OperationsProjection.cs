@@ -249,8 +249,7 @@ public sealed class OperationsProjection : IProjection
                         report(VerdictKind.IntentSignatureInvalid, row.Sequence, $"Record {row.Sequence} carries the actor's signature on operation {key}, and it does not hold: {problem}.");
                     }
 
-                    requester = new Requester(first.Actor.Principal,
-                        problem is null ? Requester.Identifying(certificate, first.Policy.Approval?.Approvers ?? [], requested) : null);
+                    requester = Requester.Of(first.Actor.Principal, certificate, problem is null, first.Policy.Approval?.Approvers ?? [], requested);
                     break;
                 case ApprovalRecord approval when intent is not null:
                     var recorded = Rfc3339.TryParse(row.Time, out var stamp) ? stamp : DateTimeOffset.MinValue;

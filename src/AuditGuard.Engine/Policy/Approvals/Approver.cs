@@ -80,11 +80,18 @@ public sealed record Requester(string Principal, X509Certificate2? Certificate)
         : !approver.AccountKnown || Approver.SameAccount(approver.Principal, Principal);
 
     /// <summary>
+    /// The one who asked, from what their request records: the account, and the certificate it
+    /// was signed with when that signature holds and the certificate identifies its signer.
+    /// </summary>
+    public static Requester Of(string principal, X509Certificate2? certificate, bool signatureHolds, IReadOnlyList<string> members, DateTimeOffset requested) =>
+        new(principal, signatureHolds ? Identifying(certificate, members, requested) : null);
+
+    /// <summary>
     /// A request's certificate identifies its signer when the approver group names it by
     /// thumbprint or it chains to a root this machine trusts: anyone can make a throwaway
     /// certificate, and signing with one must not free the asker to approve under their own.
     /// </summary>
-    public static X509Certificate2? Identifying(X509Certificate2? certificate, IReadOnlyList<string> members, DateTimeOffset at) =>
+    private static X509Certificate2? Identifying(X509Certificate2? certificate, IReadOnlyList<string> members, DateTimeOffset at) =>
         certificate is not null
         && (members.Any(text => PolicyMember.TryParse(text, out _) is { Kind: PolicyMemberKind.Thumbprint } member
                 && member.IsCertificate(certificate.Thumbprint, certificate.Subject, chainTrusted: false))
