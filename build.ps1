@@ -103,6 +103,9 @@ function Invoke-Build {
     $manifest = (Get-Content -Raw (Join-Path $Root 'module/AuditGuard.psd1')).Replace('{{ModuleVersion}}', (Get-ModuleVersion))
     Set-Content -Path (Join-Path $ModuleOut 'AuditGuard.psd1') -Value $manifest -NoNewline
     Copy-Item (Join-Path $Root 'module/*.format.ps1xml') $ModuleOut
+    # The sample connector ships with the module, as a template users copy.
+    $samples = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleOut 'examples')
+    Copy-Item -Recurse (Join-Path $Root 'examples/connectors') $samples
     Invoke-Docs
     Test-ModuleManifest (Join-Path $ModuleOut 'AuditGuard.psd1') | Out-Null
     Write-Host "Module laid out in $ModuleOut"

@@ -114,6 +114,30 @@ try {
     $resumed.Approvals | Format-Table Decision, Assurance, Approver, Offline, Valid | Out-Host
     Write-Host "motd.txt now reads: $((Get-Content -Raw $motd) -replace "`n", ' | ')"
 
+    Write-Step 'Register-GuardConnector: the sample HostsFile connector (a PowerShell module) joins the capability matrix'
+    Register-GuardConnector -ModuleName (Join-Path (Get-Module AuditGuard).ModuleBase 'examples/connectors/HostsFile') | Out-Null
+    Get-GuardConnector | Format-Table | Out-Host
+    $hosts = Join-Path $work 'hosts'
+    Set-Content -Path $hosts -Value "127.0.0.1`tlocalhost`n10.0.0.9`tdb.internal"
+    $moved = Invoke-GuardedWrite -Connector HostsFile -Action Set -Target "$hosts#db.internal" -Parameters @{ Address = '10.0.0.5' } `
+        -Reason 'CHG-1043 move the database' -CorrelationId 'CHG-1043'
+    $moved | Format-List OperationId, State, Before, After, RollbackContract | Out-Host
+
+    Write-Step 'Undo-Operation -WhatIf: exactly what the undo would write back'
+    Undo-Operation -OperationId $moved.OperationId -Reason 'INC-88 database unreachable' -WhatIf | Out-Null
+
+    Write-Step 'Undo-Operation: the undo is an operation of its own; the original ends RolledBack'
+    $undo = Undo-Operation -OperationId $moved.OperationId -Reason 'INC-88 database unreachable' -Confirm:$false
+    $undo | Format-List OperationId, State, Action, UndoOf, UndoKind | Out-Host
+    Get-Operation -CorrelationId 'CHG-1043' | Format-Table | Out-Host
+    Write-Host "hosts now reads: $((Get-Content -Raw $hosts) -replace "`n", ' | ')"
+
+    Write-Step 'An undo refused: someone edited the file by hand since the change, and undo will not overwrite that'
+    $again = Invoke-GuardedWrite -Connector HostsFile -Action Set -Target "$hosts#db.internal" -Parameters @{ Address = '10.0.0.7' } -Reason 'CHG-1044 move it again'
+    Add-Content -Path $hosts -Value "10.1.1.1`tcache.internal"
+    try { Undo-Operation -OperationId $again.OperationId -Reason 'back out CHG-1044' -Confirm:$false | Out-Null } catch { Write-Host "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
+    Write-Host 'Undo-Operation -Force would overwrite the hand edit, and its record would say so.'
+
     Write-Step 'Export-AuditCheckpoint: a witness to keep where the store''s writer cannot rewrite it'
     $witness = Join-Path $work 'witness.json'
     New-AuditCheckpoint | Out-Null

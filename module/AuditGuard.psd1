@@ -27,6 +27,7 @@
         'Invoke-GuardedWrite'
         'New-AuditCheckpoint'
         'New-AuditSigningCertificate'
+        'Register-GuardConnector'
         'Repair-Operation'
         'Resume-Operation'
         'Set-AuditSigner'
@@ -34,6 +35,8 @@
         'Set-GuardPolicy'
         'Test-AuditChain'
         'Test-GuardPolicy'
+        'Undo-Operation'
+        'Unregister-GuardConnector'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

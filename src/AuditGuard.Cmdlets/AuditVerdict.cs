@@ -21,6 +21,9 @@ public enum AuditVerdictKind
 
     /// <summary>An actor's signature on their own request that is not bound to the operation's store, id and intent, or does not verify.</summary>
     IntentSignatureInvalid,
+
+    /// <summary>An operation moved RollingBack, RolledBack (or Compensating, Compensated…) for an undo operation that does not undo it.</summary>
+    UndoLinkBroken,
     Truncated,
     RolledBack,
     BlobMismatch,

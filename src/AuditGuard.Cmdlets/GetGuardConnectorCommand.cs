@@ -29,7 +29,7 @@ public sealed class GetGuardConnectorCommand : AuditGuardCmdlet
 
             foreach (var connector in matched)
             {
-                WriteObject(OutputObjects.Connector(connector.Capabilities));
+                WriteObject(OutputObjects.Connector(connector));
             }
         }
     }

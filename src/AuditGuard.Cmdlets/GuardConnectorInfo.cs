@@ -25,5 +25,22 @@ public sealed record GuardConnectorInfo(
 {
     public string[] IrreversibleActions => Actions.Where(a => a.Irreversible).Select(a => a.Name).ToArray();
 
+    /// <summary>BuiltIn, or Extension for a connector module registered in the store (Register-GuardConnector).</summary>
+    public string Source { get; init; } = "BuiltIn";
+
+    /// <summary>For an extension connector: its module, the version and folder it was registered from, and the digest of its files then.</summary>
+    public string? ModuleName { get; init; }
+
+    public string? ModuleVersion { get; init; }
+
+    public string? ModulePath { get; init; }
+
+    public string? FilesDigest { get; init; }
+
+    /// <summary>For an extension connector: the sequence of its connector.registered record, and when it was registered.</summary>
+    public long? RegisteredSequence { get; init; }
+
+    public DateTimeOffset? Registered { get; init; }
+
     public override string ToString() => Name;
 }

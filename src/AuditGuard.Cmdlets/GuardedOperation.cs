@@ -118,7 +118,20 @@ public sealed class GuardedOperation
 
     public string? CorrelationId { get; init; }
 
+    /// <summary>For an undo: the operation it undoes (also <see cref="UndoOf"/>); for other operations, the one they were made from.</summary>
     public Guid? ParentOperationId { get; init; }
+
+    /// <summary>For an undo (Undo-Operation): the operation it undoes.</summary>
+    public Guid? UndoOf { get; init; }
+
+    /// <summary>For an undo: Rollback (its before-state restored) or Compensation (an irreversible action offset).</summary>
+    public string? UndoKind { get; init; }
+
+    /// <summary>For an undo forced over drift (-Force): what had changed on the target since the undone operation ran.</summary>
+    public string? ForcedOverDrift { get; init; }
+
+    /// <summary>The undo operations that rolled back or compensated this one (or tried to), oldest first.</summary>
+    public Guid[] UndoneBy { get; init; } = [];
 
     public string Reason { get; init; } = "";
 

@@ -52,6 +52,10 @@ internal static class OutputObjects
         ActorSubject = view.ActorCertificate?.Subject,
         CorrelationId = view.CorrelationId,
         ParentOperationId = view.ParentOperationId,
+        UndoOf = view.Undo?.Of,
+        UndoKind = view.Undo?.Kind.ToString(),
+        ForcedOverDrift = view.Undo?.ForcedOverDrift,
+        UndoneBy = [.. view.UndoneBy],
         Reason = view.Reason,
         Risk = Enum.Parse<AuditRisk>(view.Risk.ToString()),
         IntentHash = view.IntentHash,
@@ -109,6 +113,22 @@ internal static class OutputObjects
         JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
         JsonValue value when value.TryGetValue<long>(out var integer) => integer,
         _ => node.ToJsonString(),
+    };
+
+    /// <summary>A connector's capability record; an extension connector's with where it was registered from.</summary>
+    public static GuardConnectorInfo Connector(IConnector connector) => connector is Engine.Connectors.Extensions.ExtensionConnector extension
+        ? Connector(extension.Registration)
+        : Connector(connector.Capabilities);
+
+    public static GuardConnectorInfo Connector(Engine.Connectors.Extensions.ExtensionRegistration registration) => Connector(registration.Capabilities) with
+    {
+        Source = "Extension",
+        ModuleName = registration.Module.Name,
+        ModuleVersion = registration.Module.Version,
+        ModulePath = registration.Module.ModuleBase,
+        FilesDigest = registration.FilesDigest,
+        RegisteredSequence = registration.Sequence,
+        Registered = registration.Registered,
     };
 
     public static GuardConnectorInfo Connector(ConnectorCapabilities capabilities) => new(

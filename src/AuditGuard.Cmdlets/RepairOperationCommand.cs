@@ -33,7 +33,7 @@ public sealed class RepairOperationCommand : StoreCmdlet
         try
         {
             var session = Session;
-            var repaired = session.RepairOperation(session.ResolveOperationId(OperationId), ActorIdentity.Current(ScriptHosting.ConnectedUser(this)), Force);
+            var repaired = session.RepairOperation(session.ResolveOperationId(OperationId), ActorIdentity.Current(ScriptHosting.ConnectedUser(this)), Force, new ScriptHosting(this));
             WriteObject(OutputObjects.Repaired(repaired));
         }
         catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotOrphaned or ErrorIds.OperationNotFound

@@ -17,6 +17,11 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
 {
+    private PowerShellExtensionHost? _extensions;
+
+    /// <summary>Connector modules run in runspaces of their own that share this cmdlet's host.</summary>
+    public IExtensionHost Extensions => _extensions ??= new PowerShellExtensionHost(cmdlet);
+
     private const string ExitCodeMarker = "__auditGuardExitCode";
 
     // Splats the caller's own hashtable into the caller's script block, exactly as
@@ -128,7 +133,7 @@ internal sealed class ScriptHosting(PSCmdlet cmdlet) : IScriptHost
     // but only a plain note property is read: a script or code property, or a note property of a
     // derived kind (a variable property reads a PSVariable, which can be derived from), would run
     // the caller's code, in a dry run too, so it is recorded by its type alone.
-    private static object? Unwrap(object value) => value switch
+    internal static object? Unwrap(object value) => value switch
     {
         PSObject { BaseObject: PSCustomObject } custom => new ValueMembers(
             custom.Properties.Where(IsPlainNote).Select(p => KeyValuePair.Create<string, object?>(p.Name, p.Value)).ToList(),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
+using AuditGuard.Engine.Connectors.Extensions;
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
@@ -59,6 +60,7 @@ public sealed class GuardSession : IDisposable
     private readonly AuditLedger _ledger;
     private readonly OperationRunner _operations;
     private readonly StorePolicy _storePolicy;
+    private readonly ConnectorRegistrations _registrations;
 
     private readonly Func<Action<string>?, IDisposable>? _reportWaits;
 
@@ -68,11 +70,12 @@ public sealed class GuardSession : IDisposable
         _ledger = ledger;
         Group = group;
         _reportWaits = reportWaits;
-        Connectors = connectors;
+        _registrations = new ConnectorRegistrations(ledger);
+        Connectors = connectors.WithExtensions(_registrations.Active, () => TimeSpan.FromSeconds(ledger.Setting(StoreSettings.ConnectorTimeoutSeconds)));
         _storePolicy = new StorePolicy(ledger);
         Policy = policy ?? _storePolicy;
         Clock = clock;
-        _operations = new OperationRunner(ledger, connectors, Policy, liveness, clock);
+        _operations = new OperationRunner(ledger, Connectors, Policy, liveness, clock);
     }
 
     /// <summary>Where the store is: the full path of its database file.</summary>
@@ -315,6 +318,58 @@ public sealed class GuardSession : IDisposable
     /// <summary>Rotates the store's signer to <paramref name="key"/>, which the session owns from here on.</summary>
     public RecordRow RotateSigner(SigningKey key) => _ledger.RotateSigner(key);
 
+    /// <summary>
+    /// Registers the connector module <paramref name="nameOrPath"/> (Register-GuardConnector): loads it
+    /// through <paramref name="host"/>, checks the contract and its capability record, and records a
+    /// connector.registered record binding its version and the digest of its files. The name is
+    /// <paramref name="name"/>, else the one its capability gives, else the module's.
+    /// </summary>
+    public ExtensionRegistration RegisterConnector(IExtensionHost host, string nameOrPath, string? name, ActorIdentity registeredBy)
+    {
+        _ledger.ThrowIfReadOnly();
+        var module = host.Inspect(nameOrPath);
+        ExtensionContract.Check(module, null);
+        var timeout = TimeSpan.FromSeconds(_ledger.Setting(StoreSettings.ConnectorTimeoutSeconds));
+        var output = host.Invoke(module, name ?? module.Name, ExtensionContract.GetCapability, new Dictionary<string, object?>(), timeout);
+        var stated = output is [IReadOnlyDictionary<string, object?> map] && map.FirstOrDefault(m => string.Equals(m.Key, "Name", StringComparison.OrdinalIgnoreCase)).Value is string named
+            ? named : null;
+        var chosen = name ?? stated ?? module.Name;
+        if (string.IsNullOrWhiteSpace(chosen) || RecordableText.HasControlOrBrokenCharacters(chosen) || chosen.Length > 64)
+        {
+            throw ConnectorErrors.ContractInvalid(module.Name, [$"'{chosen}' is not a connector name: one line of plain text, at most 64 characters"]);
+        }
+
+        if (!ExtensionFiles.IsWithin(module.ModuleBase, module.ConnectorModulePath))
+        {
+            throw ConnectorErrors.ContractInvalid(module.Name, [$"its connector module '{module.ConnectorModulePath}' is outside the module's folder '{module.ModuleBase}', whose files the registration binds"]);
+        }
+
+        var capabilities = ExtensionCapabilities.Parse(chosen, output);
+        ExtensionContract.Check(module, capabilities);
+        if (Connectors.IsComposed(chosen))
+        {
+            throw ConnectorErrors.NameConflict(chosen, "built in");
+        }
+
+        if (_registrations.Active().FirstOrDefault(r => string.Equals(r.Name, chosen, StringComparison.OrdinalIgnoreCase)) is { } existing
+            && !string.Equals(existing.Module.ModuleBase, module.ModuleBase, StringComparison.Ordinal))
+        {
+            throw ConnectorErrors.NameConflict(chosen, $"registered for the module in '{existing.Module.ModuleBase}'");
+        }
+
+        return _registrations.Register(chosen, module, ExtensionFiles.Digest(chosen, module.ModuleBase), capabilities, registeredBy);
+    }
+
+    /// <summary>Records that the extension connector <paramref name="name"/> is no longer registered; it cannot be used from then on.</summary>
+    public RecordRow UnregisterConnector(string name, ActorIdentity unregisteredBy)
+    {
+        _ledger.ThrowIfReadOnly();
+        return _registrations.Unregister(name, unregisteredBy);
+    }
+
+    /// <summary>The extension connectors registered in the store now.</summary>
+    public IReadOnlyList<ExtensionRegistration> RegisteredConnectors() => _registrations.Active();
+
     /// <summary>The store's active policy, or null when none was ever set.</summary>
     public PolicyRecord? ActivePolicy() => _storePolicy.Active();
 
@@ -336,6 +391,9 @@ public sealed class GuardSession : IDisposable
     /// <summary>Works a request out up to the gate, recording nothing: the same plan serves a dry run and a real run.</summary>
     public OperationPlan PlanOperation(OperationRequest request, IScriptHost host) => _operations.Plan(request, host);
 
+    /// <summary>Plans undoing an operation, as an operation of its own (Undo-Operation); the plan is recorded and run like any other.</summary>
+    public OperationPlan PlanUndo(Guid operationId, UndoRequest request, IScriptHost host) => _operations.PlanUndo(operationId, request, host);
+
     public OperationView RecordRefusal(OperationPlan plan) => _operations.RecordRefusal(plan);
 
     public OperationView RecordDryRun(OperationPlan plan) => _operations.RecordDryRun(plan);
@@ -353,7 +411,8 @@ public sealed class GuardSession : IDisposable
         _operations.Resume(operationId, secrets, host, resumedBy, out failure);
 
     /// <summary>Settles an orphan; <paramref name="force"/> settles one whose liveness this host cannot tell, and is recorded.</summary>
-    public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy, bool force = false) => _operations.Repair(operationId, repairedBy, force);
+    public OperationView RepairOperation(Guid operationId, ActorIdentity repairedBy, bool force = false, IScriptHost? host = null) =>
+        _operations.Repair(operationId, repairedBy, force, host ?? ProcessScriptHost.Instance);
 
     /// <summary>The operations <paramref name="query"/> selects; the ids of those whose records cannot be read are added to <paramref name="unreadable"/>.</summary>
     public IReadOnlyList<OperationView> QueryOperations(OperationQuery query, bool orphanedOnly, ICollection<Guid>? unreadable = null) =>

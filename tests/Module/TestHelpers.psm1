@@ -222,4 +222,83 @@ function New-TestCertificate {
     else { [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($issued, $key) }
 }
 
+function New-TestConnectorModule {
+    <#
+    .SYNOPSIS
+        Writes a connector module as authors lay one out (Name/Name.psd1 with a nested
+        Name.AuditGuardConnector module) under -Root, from the nested module's functions given as
+        script text, and returns its folder. -Functions names the functions it exports (all of
+        them by default); -NoNested leaves the nested module out.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Root,
+        [Parameter(Mandatory)] [string] $Name,
+        [Parameter(Mandatory)] [string] $Body,
+        [string[]] $Functions,
+        [switch] $NoNested
+    )
+    $folder = Join-Path $Root $Name
+    $nested = Join-Path $folder "$Name.AuditGuardConnector"
+    New-Item -ItemType Directory -Path $nested -Force | Out-Null
+    $nestedList = if ($NoNested) { '@()' } else { "@('$Name.AuditGuardConnector/$Name.AuditGuardConnector.psd1')" }
+    Set-Content -LiteralPath (Join-Path $folder "$Name.psd1") -Value "@{ ModuleVersion = '1.2.3'; GUID = '$([guid]::NewGuid())'; NestedModules = $nestedList; FunctionsToExport = @() }"
+    $exported = if ($Functions) { $Functions } else { [regex]::Matches($Body, '(?m)^function ([\w-]+)') | ForEach-Object { $_.Groups[1].Value } }
+    Set-Content -LiteralPath (Join-Path $nested "$Name.AuditGuardConnector.psm1") -Value ($Body + "`nExport-ModuleMember -Function $($exported -join ', ')")
+    Set-Content -LiteralPath (Join-Path $nested "$Name.AuditGuardConnector.psd1") -Value "@{ RootModule = '$Name.AuditGuardConnector.psm1'; ModuleVersion = '1.2.3'; GUID = '$([guid]::NewGuid())'; FunctionsToExport = @($(($exported | ForEach-Object { "'$_'" }) -join ', ')) }"
+    $folder
+}
+
+# A connector for tests: a journal file that gets one line per write. Write can be rolled back
+# within the window (-Window, d.hh:mm:ss); Publish is irreversible and compensated by a retraction.
+# Actions Throw, Hang and Chatty misbehave in their commit step, and a target whose name ends in
+# 'malformed' (or after a Write of the line BREAK) has a state the contract does not allow.
+function Get-TestJournalConnectorBody([string] $Window = '1.00:00:00') {
+    @"
+function Get-ConnectorCapability {
+    @{ Description = 'A journal file for tests.'; TargetKind = 'Path'; SupportsDryRun = `$true; DryRunFidelity = 'Exact'
+       SupportsRollback = `$true; RollbackMethod = 'SnapshotRestore'; RollbackWindow = '$Window'
+       Actions = @(
+           @{ Name = 'Write'; Description = 'Appends a line.'; DefaultRisk = 'Low'; Parameters = @( @{ Name = 'Line'; Required = `$true } ) }
+           @{ Name = 'Publish'; Description = 'Appends a line readers act on at once.'; DefaultRisk = 'Medium'; Irreversible = `$true; Parameters = @( @{ Name = 'Line'; Required = `$true } ) }
+           @{ Name = 'Throw'; DefaultRisk = 'Low'; Parameters = @() }
+           @{ Name = 'Hang'; DefaultRisk = 'Low'; Parameters = @() }
+           @{ Name = 'Chatty'; DefaultRisk = 'Low'; Parameters = @( @{ Name = 'Line'; Required = `$true } ) }
+       )
+       Limitations = @('For tests only.') }
+}
+function Resolve-ConnectorTarget { param([string] `$Target) [IO.Path]::GetFullPath(`$Target) }
+function Test-ConnectorIntent { param(`$Action, `$Target, `$Parameters) }
+function Get-ConnectorState {
+    param([string] `$Target)
+    if (`$Target.EndsWith('malformed') -or (Test-Path -LiteralPath "`$Target.break")) { return 'not a state' }
+    if (Test-Path -LiteralPath `$Target) { @{ Exists = `$true; Content = [IO.File]::ReadAllText(`$Target) } } else { @{ Exists = `$false; Content = '' } }
+}
+function Get-ConnectorPreview {
+    param(`$Action, `$Target, `$Parameters, `$Before)
+    if (`$Action -in 'Write', 'Publish', 'Chatty') { @{ Summary = 'appends a line'; After = @{ Exists = `$true; Content = `$Before.Content + `$Parameters.Line + "``n" } } }
+    else { @{ Summary = "runs `$Action" } }
+}
+function Invoke-ConnectorAction {
+    param(`$Action, `$Target, `$Parameters, `$Before)
+    switch (`$Action) {
+        'Throw' { throw 'the journal is jammed' }
+        'Hang' { Start-Sleep -Seconds 600 }
+        'Chatty' {
+            Write-Host 'HOST-NOISE from the connector'
+            Write-Warning 'the journal is nearly full'
+            'stray output'
+            [IO.File]::AppendAllText(`$Target, `$Parameters.Line + "``n")
+        }
+        default {
+            [IO.File]::AppendAllText(`$Target, `$Parameters.Line + "``n")
+            if (`$Parameters.Line -eq 'BREAK') { Set-Content -LiteralPath "`$Target.break" -Value 'x' }
+        }
+    }
+}
+function Test-ConnectorState { param(`$Action, `$Target, `$Parameters, `$Before, `$After) `$After.Content -eq `$Before.Content + `$Parameters.Line + "``n" }
+function Restore-ConnectorState { param(`$Target, `$State) [IO.File]::WriteAllText(`$Target, `$State.Content) }
+function Invoke-ConnectorCompensation { param(`$Action, `$Target, `$Parameters, `$Before, `$After) [IO.File]::AppendAllText(`$Target, 'RETRACTED: ' + `$Parameters.Line + "``n") }
+"@
+}
+
 Export-ModuleMember -Function *

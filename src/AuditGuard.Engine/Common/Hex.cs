@@ -17,4 +17,7 @@ public static class Hex
         digest = Convert.FromHexString(text);
         return true;
     }
+
+    /// <summary>The first <paramref name="digits"/> digits of a digest and an ellipsis, for messages; a shorter text (a hostile record's) as it is.</summary>
+    public static string Abbreviate(string digest, int digits = 12) => digest.Length > digits ? digest[..digits] + "…" : digest;
 }

@@ -75,6 +75,9 @@ public sealed record ConnectorCapabilities(
 public sealed record RollbackContract(RollbackMethod Method, TimeSpan? Window, string Description)
 {
     public bool Supported => Method != RollbackMethod.None;
+
+    /// <summary>Whether the change can be rolled back (restored), not merely compensated: what a RequireRollback rule asks for.</summary>
+    public bool CanRollBack => Method is RollbackMethod.SnapshotRestore or RollbackMethod.InverseOperation;
 }
 
 /// <summary>

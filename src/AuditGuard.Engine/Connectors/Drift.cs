@@ -1,3 +1,4 @@
+using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
 
 namespace AuditGuard.Engine.Connectors;
@@ -33,6 +34,6 @@ public static class Drift
     /// </summary>
     public static string Describe(StateSnapshot was, StateSnapshot now, string whatDiffers) =>
         string.Equals(was.Summary, now.Summary, StringComparison.Ordinal)
-            ? $"its state digest went from {was.Digest[..12]}… to {now.Digest[..12]}…; it is still {now.Summary}, but its {whatDiffers}"
+            ? $"its state digest went from {Hex.Abbreviate(was.Digest)} to {Hex.Abbreviate(now.Digest)}; it is still {now.Summary}, but its {whatDiffers}"
             : $"it was {was.Summary} and is now {now.Summary}";
 }

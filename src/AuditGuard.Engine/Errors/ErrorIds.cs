@@ -81,6 +81,17 @@ public static class ErrorIds
     public const string ConnectorActionNotFound = nameof(ConnectorActionNotFound);
     public const string ConnectorActionRequired = nameof(ConnectorActionRequired);
 
+    // Extension connectors: registering a module, and calling it.
+    public const string ConnectorModuleNotFound = nameof(ConnectorModuleNotFound);
+    public const string ConnectorContractInvalid = nameof(ConnectorContractInvalid);
+    public const string ConnectorModuleChanged = nameof(ConnectorModuleChanged);
+    public const string ConnectorNameConflict = nameof(ConnectorNameConflict);
+    public const string ConnectorNotRegistered = nameof(ConnectorNotRegistered);
+    public const string ConnectorHostUnavailable = nameof(ConnectorHostUnavailable);
+    public const string ConnectorCallFailed = nameof(ConnectorCallFailed);
+    public const string ConnectorCallTimedOut = nameof(ConnectorCallTimedOut);
+    public const string ConnectorOutputInvalid = nameof(ConnectorOutputInvalid);
+
     // Operations: planning, running, repairing, undoing.
     public const string OperationTargetUnresolvable = nameof(OperationTargetUnresolvable);
     public const string OperationParameterMissing = nameof(OperationParameterMissing);
@@ -95,6 +106,13 @@ public static class ErrorIds
     public const string OperationRollbackNotSupported = nameof(OperationRollbackNotSupported);
     public const string OperationCompensationNotSupported = nameof(OperationCompensationNotSupported);
     public const string OperationSnapshotInvalid = nameof(OperationSnapshotInvalid);
+    public const string OperationSnapshotUnavailable = nameof(OperationSnapshotUnavailable);
+    public const string OperationSnapshotTooLarge = nameof(OperationSnapshotTooLarge);
+    public const string OperationNotUndoable = nameof(OperationNotUndoable);
+    public const string RecordUntrusted = nameof(RecordUntrusted);
+    public const string OperationOutcomeUnknown = nameof(OperationOutcomeUnknown);
+    public const string OperationAlreadyUndone = nameof(OperationAlreadyUndone);
+    public const string OperationRollbackWindowExpired = nameof(OperationRollbackWindowExpired);
     public const string OperationNotFound = nameof(OperationNotFound);
     public const string OperationNotOrphaned = nameof(OperationNotOrphaned);
     public const string OperationStillRunning = nameof(OperationStillRunning);

@@ -58,4 +58,8 @@ public static class LedgerErrors
     public static AuditGuardException RecordNotStored(string path, long sequence, string reason) => new(
         ErrorIds.AuditRecordNotStored, ErrorKind.WriteError,
         $"Record {sequence} was not stored in '{path}': {reason} The append was rolled back. Run Test-AuditChain, and check the store's file for changes made outside AuditGuard.", sequence);
+
+    public static AuditGuardException RecordUntrusted(long sequence, string reason) => new(
+        ErrorIds.RecordUntrusted, ErrorKind.SecurityError,
+        $"Record {sequence} is not acted on: {reason}. Someone may have altered the store's file; nothing was changed. Run Test-AuditChain.", sequence);
 }

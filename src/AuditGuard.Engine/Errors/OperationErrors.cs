@@ -119,6 +119,10 @@ public static class OperationErrors
         ErrorIds.OperationOutcomeNotRecorded, ErrorKind.WriteError,
         $"The change to '{target}' was made, but its outcome could not be recorded ({inner.Message}). Do not run it again: operation {operationId} stays Executing in the ledger. Once the store can be written, settle it with Repair-Operation -OperationId {operationId}, which records what the target shows.", operationId, inner);
 
+    public static AuditGuardException OutcomeUnknown(Guid operationId, string target, AuditGuardException inner) => new(
+        ErrorIds.OperationOutcomeUnknown, ErrorKind.ResourceUnavailable,
+        $"The change to '{target}' was started and did not finish in time ({inner.Message}); it may still be under way, so no outcome is recorded. Operation {operationId} stays Executing: once the connector has stopped (end this session to be sure), settle it with Repair-Operation -OperationId {operationId}, which records what the target shows.", operationId, inner);
+
     public static AuditGuardException IntentNotRecorded(Exception inner) => new(
         ErrorIds.OperationIntentNotRecorded, ErrorKind.WriteError,
         $"The operation's intent could not be recorded ({inner.Message}), so nothing was changed: AuditGuard never acts before its evidence is durable.", null, inner);
@@ -126,6 +130,26 @@ public static class OperationErrors
     public static AuditGuardException SnapshotInvalid(string connector, string target, string reason) => new(
         ErrorIds.OperationSnapshotInvalid, ErrorKind.InvalidData,
         $"The {connector} connector cannot restore '{target}' from this snapshot: {reason} Nothing was changed.", target);
+
+    public static AuditGuardException SnapshotUnavailable(Guid operationId, string reason) => new(
+        ErrorIds.OperationSnapshotUnavailable, ErrorKind.InvalidData,
+        $"Operation {operationId} cannot be undone: {reason} Nothing was changed. Put the target right with a new guarded write (Invoke-GuardedWrite), linked by -CorrelationId.", operationId);
+
+    public static AuditGuardException SnapshotTooLarge(string target, long bytes, long limit) => new(
+        ErrorIds.OperationSnapshotTooLarge, ErrorKind.InvalidArgument,
+        $"The state of '{target}' takes {bytes} bytes, more than the store's SnapshotMaxBytes setting ({limit}), so it cannot be kept whole to undo the change; nothing was changed. Guard a smaller target, or raise the setting with Set-AuditStoreSetting SnapshotMaxBytes.", target);
+
+    public static AuditGuardException NotUndoable(Guid operationId, string state, string reason) => new(
+        ErrorIds.OperationNotUndoable, ErrorKind.InvalidOperation,
+        $"Operation {operationId} is {state}, and only an operation that ran (Closed, Failed, VerificationFailed or Indeterminate, or whose undo failed) can be undone: {reason}", operationId);
+
+    public static AuditGuardException AlreadyUndone(Guid operationId, string state, Guid? undoneBy) => new(
+        ErrorIds.OperationAlreadyUndone, ErrorKind.InvalidOperation,
+        $"Operation {operationId} is already {state}{(undoneBy is { } by ? $" by operation {by}" : "")}; nothing was changed. To put its change back, undo that undo operation instead.", operationId);
+
+    public static AuditGuardException RollbackWindowExpired(Guid operationId, string connector, TimeSpan window, DateTimeOffset closedAt) => new(
+        ErrorIds.OperationRollbackWindowExpired, ErrorKind.InvalidOperation,
+        $"Operation {operationId} can no longer be undone: the {connector} connector undoes a change for {window} after it ran, and it ran at {closedAt:u}. Nothing was changed. Put the target right with a new guarded write (Invoke-GuardedWrite), linked by -CorrelationId.", operationId);
 
     public static AuditGuardException CompensationNotSupported(string connector, string action) => new(
         ErrorIds.OperationCompensationNotSupported, ErrorKind.InvalidOperation,

@@ -12,6 +12,9 @@ public interface IScriptHost
 
     /// <summary>Recorded script text made runnable in the caller's session (to run an approved or undo step later).</summary>
     ScriptAction Load(string text);
+
+    /// <summary>Where connectors written as PowerShell modules run; null where there is no PowerShell.</summary>
+    IExtensionHost? Extensions { get; }
 }
 
 /// <summary>A host for callers outside PowerShell: paths are relative to the process's folder, and no script text can be run.</summary>
@@ -23,4 +26,6 @@ public sealed class ProcessScriptHost : IScriptHost
 
     public ScriptAction Load(string text) =>
         new(text, null, _ => throw Errors.OperationErrors.ScriptNotRunnable("this session has no PowerShell to run script text in."));
+
+    public IExtensionHost? Extensions => null;
 }

@@ -212,6 +212,49 @@ public sealed class AuditLedger : IDisposable
         }
     }
 
+    /// <summary>
+    /// Checks rows before anything acts on what they say (an undo restores from them, a
+    /// registration names code to run): each body is canonical, hashes to its row's hash, names
+    /// its own sequence, links to the row before it, and is signed by a signer the chain
+    /// registered. RecordUntrusted names the first that is not; reading a store's file is not
+    /// trusting it.
+    /// </summary>
+    public void Authenticate(IEnumerable<RecordRow> rows)
+    {
+        lock (_stateGate)
+        {
+            using var snapshot = _store.OpenSnapshot();
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            foreach (var row in rows)
+            {
+                var body = ParsedBody.TryParse(row.Body, out var problem);
+                var previous = row.Sequence == 0 ? null : snapshot.ReadRecords(new RecordFilter { Sequences = [row.Sequence - 1] }).FirstOrDefault();
+                var reason = body is null ? $"its body cannot be read ({problem})"
+                    : !SHA256.HashData(row.Body).AsSpan().SequenceEqual(row.Hash) ? "its body does not hash to its recorded hash"
+                    : body.Sequence != row.Sequence || body.Store != StoreId.ToString("D") ? "its body names another place in the chain"
+                    : row.Sequence > 0 && (previous is null || !string.Equals(body.Previous, previous.HashHex, StringComparison.Ordinal)) ? "it does not link to the record before it"
+                    : _signers.Find(body.Signer) is not { } signer ? "its signer is not one the chain registered"
+                    : !DetachedSignature.Verify(row.Body, row.Signature, signer.Certificate) ? "its signature does not verify"
+                    : null;
+                if (reason is not null)
+                {
+                    throw LedgerErrors.RecordUntrusted(row.Sequence, reason);
+                }
+            }
+        }
+    }
+
+    /// <summary>The value in force now of a whole-number setting (<see cref="StoreSettings"/>' names).</summary>
+    public long Setting(string name)
+    {
+        lock (_stateGate)
+        {
+            using var snapshot = _store.OpenSnapshot();
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            return _settings.WholeNumber(name);
+        }
+    }
+
     /// <summary>The certificate of a signer the chain registered (now or before), or null.</summary>
     public X509Certificate2? FindSignerCertificate(string fingerprint)
     {

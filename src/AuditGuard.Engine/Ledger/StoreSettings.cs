@@ -14,11 +14,21 @@ public sealed class StoreSettings
 {
     public const string CheckpointInterval = "CheckpointInterval";
 
+    /// <summary>The most bytes one before- or after-state may take: a larger target is refused at planning, never half-captured.</summary>
+    public const string SnapshotMaxBytes = "SnapshotMaxBytes";
+
+    /// <summary>How long one call into an extension connector may run before it is stopped.</summary>
+    public const string ConnectorTimeoutSeconds = "ConnectorTimeoutSeconds";
+
     private static readonly Dictionary<string, (JsonNode Default, Func<object?, JsonNode?> Normalise, string Rule)> Definitions =
         new(StringComparer.OrdinalIgnoreCase)
         {
             [CheckpointInterval] = (JsonValue.Create(1000L), value => AsInteger(value) is long n and >= 1 and <= 10_000_000 ? JsonValue.Create(n) : null,
                 "a whole number of records from 1 to 10000000"),
+            [SnapshotMaxBytes] = (JsonValue.Create(64L << 20), value => AsInteger(value) is long n and >= 1 and <= 1L << 30 ? JsonValue.Create(n) : null,
+                "a whole number of bytes from 1 to 1073741824 (1 GiB)"),
+            [ConnectorTimeoutSeconds] = (JsonValue.Create(120L), value => AsInteger(value) is long n and >= 1 and <= 3600 ? JsonValue.Create(n) : null,
+                "a whole number of seconds from 1 to 3600"),
         };
 
     private readonly Dictionary<string, JsonNode> _values = new(StringComparer.OrdinalIgnoreCase);
@@ -30,6 +40,9 @@ public sealed class StoreSettings
         Definitions.Keys.ToDictionary(name => name, name => ToClr(Get(name)), StringComparer.OrdinalIgnoreCase);
 
     public long CheckpointIntervalValue => Get(CheckpointInterval).GetValue<long>();
+
+    /// <summary>The value in force of a whole-number setting.</summary>
+    public long WholeNumber(string name) => Get(name).GetValue<long>();
 
     /// <summary>The setting's canonical name and its value as it will be recorded, or an error.</summary>
     public static (string Name, JsonNode Value) Normalise(string name, object? value)

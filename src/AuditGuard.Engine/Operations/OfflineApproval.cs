@@ -50,6 +50,7 @@ public static class OfflineApproval
                 ["rollbackScriptDigest"] = view.RollbackScriptDigest,
                 ["rollbackScriptText"] = view.RollbackScriptText,
                 ["risk"] = view.Risk.ToString(),
+                ["undo"] = view.Undo is { } undo ? OperationRecordCodec.Undo(undo) : null,
             },
             ["preview"] = view.Preview?.Summary,
             ["diff"] = view.PreviewDiff,
@@ -80,7 +81,8 @@ public static class OfflineApproval
             CheckScript(intent, "rollbackScriptDigest", "rollbackScriptText");
             var parameters = intent["parameters"]!.AsObject();
             var computed = IntentHash.Compute(new OperationIntent((string)intent["connector"]!, (string?)intent["action"], (string)intent["target"]!,
-                new Dictionary<string, string>(), parameters, Parameters.RecordedValues.Hash(parameters), (string?)intent["scriptDigest"], (string?)intent["rollbackScriptDigest"]), risk);
+                new Dictionary<string, string>(), parameters, Parameters.RecordedValues.Hash(parameters), (string?)intent["scriptDigest"], (string?)intent["rollbackScriptDigest"]), risk,
+                intent["undo"] is { } undo ? OperationRecordCodec.ReadUndo(undo) : null);
             var stated = (string?)json["intentHash"];
             if (computed != stated)
             {

@@ -68,5 +68,35 @@ public sealed class OperationPlan
 
     public AuditGuardException? Refusal { get; internal set; }
 
+    /// <summary>Set when the operation undoes another (Undo-Operation).</summary>
+    public UndoPlan? Undo { get; internal set; }
+
     public bool IsRefused => Refusal is not null;
+}
+
+/// <summary>
+/// What an undo works from: the operation it undoes, whether by rollback or compensation, the
+/// context the connector restores from (before-state read back and checked against its digest),
+/// and, when the caller forced it over drift, what had changed.
+/// </summary>
+public sealed record UndoPlan(OperationView Original, UndoKind Kind, RollbackContext Context, string? ForcedOverDrift)
+{
+    /// <summary>The undo's action, as its intent records it and a policy matches it.</summary>
+    public string Action => Kind == UndoKind.Rollback ? RollbackAction : CompensateAction;
+
+    public const string RollbackAction = "Rollback";
+
+    public const string CompensateAction = "Compensate";
+
+    /// <summary>Where the undone operation goes when the undo starts.</summary>
+    public OperationState Starting => Kind == UndoKind.Rollback ? OperationState.RollingBack : OperationState.Compensating;
+
+    /// <summary>Where the undone operation ends, given whether the undo closed.</summary>
+    public OperationState Ending(bool succeeded) => (Kind, succeeded) switch
+    {
+        (UndoKind.Rollback, true) => OperationState.RolledBack,
+        (UndoKind.Rollback, false) => OperationState.RollbackFailed,
+        (_, true) => OperationState.Compensated,
+        _ => OperationState.CompensationFailed,
+    };
 }

@@ -19,7 +19,7 @@ namespace AuditGuard.Engine.Operations;
 /// intent durably before anything acts, runs the connector's commit step, and records the
 /// outcome. One record per durable step: a write that needs no approval is two records.
 /// </summary>
-internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock)
+internal sealed partial class OperationRunner(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator policy, ILivenessProbe liveness, TimeProvider clock)
 {
     private OperationApprovals Approvals => new(ledger, clock, Find);
 
@@ -36,7 +36,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
                 throw OperationErrors.ReasonInvalid(request.Reason);
             }
 
-            var connector = connectors.Get(request.Connector);
+            var connector = connectors.Get(request.Connector, host.Extensions);
             plan.Connector = connector;
             var action = ActionValidation.Find(connector.Capabilities, request.Action ?? DefaultAction(connector, request.Script is not null));
             plan.Action = action.Name;
@@ -46,18 +46,14 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             var context = new OperationContext(action.Name, target, request.Parameters, request.Script, request.RollbackScript);
             plan.Context = context;
             connector.Validate(context);
-            plan.Before = connector.Capture(target);
+            plan.Before = CheckedCapture(connector, target);
             plan.Contract = connector.Contract(context);
-            plan.Policy = policy.Evaluate(new PolicyRequest(connector.Capabilities.Name, action.Name, target.Canonical, plan.EffectiveRisk,
-                ActorOf(request), plan.Contract.Supported, clock.GetUtcNow()));
-            if (request.BreakGlass && plan.Policy.Effect == PolicyEffect.RequireApproval)
-            {
-                plan.BreakGlass = plan.Policy.BreakGlassReviewWithin is { } review
-                    ? new BreakGlassRecord(true, clock.GetUtcNow() + review)
-                    : new BreakGlassRecord(false, null);
-            }
-
+            Decide(plan, request);
             plan.Preview = connector.Preview(context, plan.Before);
+            if (plan.Preview.PredictedAfter is { } predicted)
+            {
+                CheckSnapshotSize(target, predicted);
+            }
         }
         catch (AuditGuardException refusal)
         {
@@ -67,6 +63,36 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         return plan;
     }
 
+    /// <summary>The policy's decision for a plan whose connector, action, target, risk and contract are known; break-glass where asked for.</summary>
+    private void Decide(OperationPlan plan, OperationRequest request)
+    {
+        plan.Policy = policy.Evaluate(new PolicyRequest(plan.Connector!.Capabilities.Name, plan.Action!, plan.Target!.Canonical, plan.EffectiveRisk,
+            ActorOf(request), plan.Contract!.CanRollBack, clock.GetUtcNow()));
+        if (request.BreakGlass && plan.Policy.Effect == PolicyEffect.RequireApproval)
+        {
+            plan.BreakGlass = plan.Policy.BreakGlassReviewWithin is { } review
+                ? new BreakGlassRecord(true, clock.GetUtcNow() + review)
+                : new BreakGlassRecord(false, null);
+        }
+    }
+
+    /// <summary>The target's state now, refused when it is larger than the store keeps whole (SnapshotMaxBytes).</summary>
+    private StateSnapshot CheckedCapture(IConnector connector, TargetIdentity target)
+    {
+        var snapshot = connector.Capture(target);
+        CheckSnapshotSize(target, snapshot);
+        return snapshot;
+    }
+
+    private void CheckSnapshotSize(TargetIdentity target, StateSnapshot snapshot)
+    {
+        var limit = ledger.Setting(StoreSettings.SnapshotMaxBytes);
+        if (snapshot.Payload.LongLength > limit)
+        {
+            throw OperationErrors.SnapshotTooLarge(target.Canonical, snapshot.Payload.LongLength, limit);
+        }
+    }
+
     /// <summary>
     /// The request a policy would decide on for a write described by hand, as planning would make
     /// it: the connector and action as they spell themselves, the target resolved, the effective
@@ -74,7 +100,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// </summary>
     public PolicyRequest DescribeForPolicy(string connectorName, string? actionName, string target, RiskLevel? risk, PolicyActor actor, DateTimeOffset at, IScriptHost host)
     {
-        var connector = connectors.Get(connectorName);
+        var connector = connectors.Get(connectorName, host.Extensions);
         var capabilities = connector.Capabilities;
         var action = ActionValidation.Find(capabilities, actionName ?? DefaultAction(connector, script: null));
         var resolved = connector.ResolveTarget(ResolveAsCaller(target, capabilities.TargetKind, host));
@@ -118,7 +144,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             return View(plan.OperationId, [ledger.Append(IntentDraft(plan, stop))]);
         }
 
-        var (intent, outcome) = Commit(plan, () => IntentDraft(plan, OperationState.Executing), out failure);
+        var (intent, outcome) = Commit(plan, () => WithUndoStep(plan, IntentDraft(plan, OperationState.Executing)), out failure);
         // The view comes from the two records just written, not from reading them back.
         return View(plan.OperationId, [intent, outcome]);
     }
@@ -140,7 +166,12 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             throw PolicyErrors.NotPendingApproval(operationId, view.State.ToString(), "resumed");
         }
 
-        var plan = Plan(Request(view, secrets, host, resumedBy), host, operationId);
+        // What runs comes from these records: they must be the chain's own, not rows planted in its file.
+        ledger.Authenticate(ledger.ReadRecords(new RecordFilter { Sequences = view.Records }));
+
+        var plan = view.Undo is { } undo
+            ? PlanUndo(Find(undo.Of), new UndoRequest(view.Reason, view.CorrelationId, view.Actor, undo.Force), host, operationId)
+            : Plan(Request(view, secrets, host, resumedBy), host, operationId);
         if (plan.Refusal is { } refusal)
         {
             throw refusal;
@@ -197,7 +228,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         Commit(plan, () =>
         {
             var blobs = new List<byte[]>();
-            return OperationRecordCodec.Encode(resume with { Before = Snapshot(plan.Before, plan.Secrets, blobs) }, blobs);
+            return WithUndoStep(plan, OperationRecordCodec.Encode(resume with { Before = Snapshot(plan.Before, plan.Secrets, blobs) }, blobs));
         }, out failure);
         return Find(operationId);
     }
@@ -209,7 +240,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// Writes the first record (nothing runs when it cannot be written), runs the commit step,
     /// captures the after-state and writes the outcome, holding the operation's running lock throughout.
     /// </summary>
-    private (RecordRow First, RecordRow Outcome) Commit(OperationPlan plan, Func<RecordDraft> first, out Exception? failure)
+    private (RecordRow First, RecordRow Outcome) Commit(OperationPlan plan, Func<IReadOnlyList<RecordDraft>> first, out Exception? failure)
     {
         failure = null;
         // A store that refuses every write says so before a running lock is taken beside it.
@@ -218,7 +249,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         RecordRow intent;
         try
         {
-            intent = ledger.Append(first());
+            intent = ledger.Append(first())[0];
         }
         catch (AuditGuardException e)
         {
@@ -229,18 +260,31 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         var started = Stopwatch.GetTimestamp();
         try
         {
-            plan.Connector!.Apply(plan.Context!, plan.Before!);
+            if (plan.Undo is null)
+            {
+                plan.Connector!.Apply(plan.Context!, plan.Before!);
+            }
+            else
+            {
+                RunUndo(plan);
+            }
+        }
+        catch (AuditGuardException e) when (e.ErrorId == ErrorIds.ConnectorCallTimedOut)
+        {
+            // The connector may still be at work: no outcome is claimed, and the operation is left for Repair-Operation.
+            throw OperationErrors.OutcomeUnknown(plan.OperationId, plan.Target!.Canonical, e);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             failure = e;
         }
 
-        var after = TryCapture(plan);
+        var (after, unreadable) = TryCapture(plan);
         RecordRow outcome;
         try
         {
-            outcome = ledger.Append(OutcomeDraft(plan, after, failure, Stopwatch.GetElapsedTime(started)));
+            var drafted = OutcomeDraft(plan, after, failure, unreadable, Stopwatch.GetElapsedTime(started), out var closed);
+            outcome = ledger.Append(plan.Undo is null ? [drafted] : [drafted, UndoStep(plan, plan.Undo.Ending(closed))])[0];
         }
         catch (AuditGuardException e)
         {
@@ -337,7 +381,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
     /// A running operation is never settled; one whose liveness cannot be told (another host,
     /// a lost lock) only when <paramref name="force"/> is given, and the record says so.
     /// </summary>
-    public OperationView Repair(Guid operationId, ActorIdentity repairedBy, bool force)
+    public OperationView Repair(Guid operationId, ActorIdentity repairedBy, bool force, IScriptHost host)
     {
         var view = Find(operationId);
         switch (view.Liveness)
@@ -356,7 +400,11 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             : null;
         // A secret recorded only as its hash, or an erased blob, leaves the parameters unknown, and so the finding.
         var parameters = RecordedValues.TryRestore(view.RecordedParameters, ledger.ReadBlob);
-        if (before is { IsIntact: true } && view.Action is not null && parameters is not null)
+        if (view.Undo is not null)
+        {
+            finding = CompareUndo(view, host);
+        }
+        else if (before is { IsIntact: true } && view.Action is not null && parameters is not null)
         {
             var script = view.ScriptDigest is { } digest
                 ? new ScriptAction(Encoding.UTF8.GetString(ledger.ReadBlob(digest) ?? []), null,
@@ -366,7 +414,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
                 parameters, script, null);
             try
             {
-                finding = connectors.Get(view.Connector).Compare(context, before);
+                finding = connectors.Get(view.Connector, host.Extensions).Compare(context, before);
             }
             catch (AuditGuardException)
             {
@@ -383,7 +431,18 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             Liveness = view.Liveness!.Value,
             Forced = view.Liveness == OperationLiveness.Unknown,
         };
-        ledger.Append(OperationRecordCodec.Encode(repair, []));
+        var drafts = new List<RecordDraft> { OperationRecordCodec.Encode(repair, []) };
+        // The operation it was undoing is settled with it: restored only when the target shows it.
+        if (view.Undo is { } undo && Exists(undo.Of) && Find(undo.Of) is { State: OperationState.RollingBack or OperationState.Compensating } undone
+            && undone.LastUndo == operationId)
+        {
+            var ended = undo.Kind == UndoKind.Rollback
+                ? finding == StateComparison.MatchesAfter ? OperationState.RolledBack : OperationState.RollbackFailed
+                : OperationState.CompensationFailed;
+            drafts.Add(OperationRecordCodec.Encode(new UndoRecord { OperationId = undo.Of, Transitions = [ended], UndoOperationId = operationId }, []));
+        }
+
+        ledger.Append(drafts);
         liveness.Release(operationId);
         return Find(operationId);
     }
@@ -543,8 +602,12 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             RecordedValues.Hash(parameters),
             ScriptDigest(request.Script, secrets, blobs),
             ScriptDigest(request.RollbackScript, secrets, blobs));
+        var undo = plan.Undo is { } undoing
+            ? new UndoIntent(undoing.Original.OperationId, undoing.Kind, undoing.Context.Original.Action, undoing.Context.Force, undoing.ForcedOverDrift)
+            : null;
         return new IntentRecord
         {
+            Undo = undo,
             OperationId = plan.OperationId,
             Transitions = Transitions(plan.OperationId, null, last == OperationState.ValidationFailed
                 ? [OperationState.Planned, OperationState.ValidationFailed]
@@ -553,7 +616,7 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
             ParentOperationId = request.ParentOperationId,
             Actor = request.Actor,
             Intent = intent,
-            IntentHash = IntentHash.Compute(intent, plan.EffectiveRisk),
+            IntentHash = IntentHash.Compute(intent, plan.EffectiveRisk, undo),
             Reason = secrets.Scrub(request.Reason)!,
             Risk = new RiskAssessment(plan.EffectiveRisk, request.RequestedRisk, plan.ActionRisk),
             Policy = plan.Policy,
@@ -570,40 +633,66 @@ internal sealed class OperationRunner(AuditLedger ledger, ConnectorRegistry conn
         };
     }
 
-    private static RecordDraft OutcomeDraft(OperationPlan plan, StateSnapshot? after, Exception? failure, TimeSpan duration)
+    /// <summary>The first record of a commit step, with, for an undo, the undone operation's own step (RollingBack or Compensating) in the same transaction.</summary>
+    private static IReadOnlyList<RecordDraft> WithUndoStep(OperationPlan plan, RecordDraft first) =>
+        plan.Undo is { } undo ? [first, UndoStep(plan, undo.Starting)] : [first];
+
+    /// <summary>
+    /// The outcome record: Failed when the commit step failed; VerificationFailed when the
+    /// after-state could not be read or checked (with the connector's own error recorded), or is
+    /// not what was meant; otherwise Closed, and Verified where the connector can tell.
+    /// </summary>
+    private static RecordDraft OutcomeDraft(OperationPlan plan, StateSnapshot? after, Exception? failure, AuditGuardException? unverifiable, TimeSpan duration, out bool closed)
     {
         var blobs = new List<byte[]>();
-        bool? verified = failure is null && after is not null ? plan.Connector!.Verify(plan.Context!, plan.Before!, after) : null;
+        var problem = unverifiable;
+        bool? verified = null;
+        if (failure is null && problem is null && after is not null)
+        {
+            try
+            {
+                verified = plan.Undo is null ? plan.Connector!.Verify(plan.Context!, plan.Before!, after) : VerifyUndo(plan, after);
+            }
+            catch (AuditGuardException e)
+            {
+                problem = e;
+            }
+        }
+
         OperationState[] transitions = failure is not null ? [OperationState.Failed]
+            : problem is not null || verified is false ? [OperationState.Executed, OperationState.VerificationFailed]
             : verified is true ? [OperationState.Executed, OperationState.Verified, OperationState.Closed]
-            : verified is false ? [OperationState.Executed, OperationState.VerificationFailed]
             : [OperationState.Executed, OperationState.Closed];
+        closed = transitions[^1] == OperationState.Closed;
         var record = new OutcomeRecord
         {
             OperationId = plan.OperationId,
             Transitions = Transitions(plan.OperationId, OperationState.Executing, transitions),
             After = Snapshot(after, plan.Secrets, blobs),
-            Verification = failure is not null ? null : verified switch
-            {
-                true => VerificationOutcome.Passed,
-                false => VerificationOutcome.Failed,
-                null => VerificationOutcome.NotVerifiable,
-            },
-            Error = failure is null ? null : Error(failure, plan.Secrets),
+            Verification = failure is not null ? null
+                : problem is not null ? VerificationOutcome.Failed
+                : verified switch
+                {
+                    true => VerificationOutcome.Passed,
+                    false => VerificationOutcome.Failed,
+                    null => VerificationOutcome.NotVerifiable,
+                },
+            Error = (failure ?? problem) is { } error ? Error(error, plan.Secrets) : null,
             DurationMs = (long)duration.TotalMilliseconds,
         };
         return OperationRecordCodec.Encode(record, blobs);
     }
 
-    private static StateSnapshot? TryCapture(OperationPlan plan)
+    /// <summary>The target's state after the commit step, or why the connector could not read it.</summary>
+    private static (StateSnapshot? After, AuditGuardException? Problem) TryCapture(OperationPlan plan)
     {
         try
         {
-            return plan.Connector!.Capture(plan.Target!);
+            return (plan.Connector!.Capture(plan.Target!), null);
         }
-        catch (AuditGuardException)
+        catch (AuditGuardException e)
         {
-            return null;
+            return (null, e);
         }
     }
 

@@ -25,6 +25,9 @@ public static class OperationStateMachine
         [OperationState.Indeterminate] = [OperationState.RollingBack, OperationState.Compensating],
         [OperationState.RollingBack] = [OperationState.RolledBack, OperationState.RollbackFailed],
         [OperationState.Compensating] = [OperationState.Compensated, OperationState.CompensationFailed],
+        // An undo that failed can be tried again.
+        [OperationState.RollbackFailed] = [OperationState.RollingBack],
+        [OperationState.CompensationFailed] = [OperationState.Compensating],
     };
 
     public static bool CanMove(OperationState from, OperationState to) =>

@@ -59,6 +59,18 @@ public sealed record OperationView(
     /// <summary>Who ran the approved operation later (Resume-Operation): the process that holds it while it runs.</summary>
     public ActorIdentity? ResumedBy { get; init; }
 
+    /// <summary>Set for an undo operation: the operation it undoes, and how.</summary>
+    public UndoIntent? Undo { get; init; }
+
+    /// <summary>The undo operations that have moved this one (RollingBack, Compensating and how they ended), oldest first.</summary>
+    public IReadOnlyList<Guid> UndoneBy { get; init; } = [];
+
+    /// <summary>The newest undo operation that moved this one, or null.</summary>
+    public Guid? LastUndo => UndoneBy.Count > 0 ? UndoneBy[^1] : null;
+
+    /// <summary>When its commit step ended: the time of its outcome, or of its repair; null when it never ran.</summary>
+    public DateTimeOffset? Finished { get; init; }
+
     /// <summary>
     /// The one who asked: their account, and the certificate they signed the request with, only
     /// when that signature holds (a certificate planted in a record must not lock its owner out).
@@ -116,6 +128,8 @@ public sealed record OperationView(
         var approvals = new List<ApprovalEvidence>();
         ActorIdentity? resumedBy = null;
         RecordedState? before = null;
+        var undoneBy = new List<Guid>();
+        DateTimeOffset? finished = null;
         foreach (var (row, record) in steps.Skip(1))
         {
             state = record.State ?? state;
@@ -131,10 +145,15 @@ public sealed record OperationView(
                 case OutcomeRecord outcome:
                     after = outcome.After ?? after;
                     error = outcome.Error ?? error;
+                    finished = Time(row);
                     break;
                 case RepairRecord repair:
                     finding = repair.Finding.ToString();
                     forced = repair.Forced;
+                    finished = Time(row);
+                    break;
+                case UndoRecord undo when !undoneBy.Contains(undo.UndoOperationId):
+                    undoneBy.Add(undo.UndoOperationId);
                     break;
             }
         }
@@ -147,6 +166,8 @@ public sealed record OperationView(
         {
             Approvals = approvals,
             ResumedBy = resumedBy,
+            UndoneBy = undoneBy,
+            Finished = finished,
             Before = before ?? view.Before,
             ActorCertificate = actorCertificate,
             ActorSignatureProblem = actorProblem,
@@ -197,6 +218,7 @@ public sealed record OperationView(
             Liveness: null)
         {
             BreakGlass = intent.BreakGlass,
+            Undo = intent.Undo,
         };
     }
 

@@ -140,6 +140,7 @@ public sealed class OperationsProjection : IProjection
 
                 WalkLifecycle(snapshot, key, report);
                 CheckApprovals(snapshot, key, report);
+                CheckUndoLinks(snapshot, key, report);
             }
             else if (!indexed)
             {
@@ -285,6 +286,31 @@ public sealed class OperationsProjection : IProjection
                     }
 
                     break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every undo step of one operation names an undo operation whose intent, recorded before the
+    /// step, says it undoes this one: an undo step planted for another operation, or for none, shows.
+    /// </summary>
+    private static void CheckUndoLinks(IRecordSnapshot snapshot, string? key, Action<VerdictKind, long?, string> report)
+    {
+        foreach (var row in snapshot.ReadRecords(new RecordFilter { OperationId = key, Types = [OperationRecordCodec.UndoType] }))
+        {
+            if (!OperationRecordCodec.TryDecode(row, out var record, out _) || record is not UndoRecord step)
+            {
+                continue;
+            }
+
+            var undoKey = step.UndoOperationId.ToString("D");
+            var undoRow = snapshot.ReadRecords(new RecordFilter { OperationId = undoKey, Types = [OperationRecordCodec.IntentType], First = 1 }).FirstOrDefault();
+            var linked = undoRow is not null && undoRow.Sequence < row.Sequence && OperationRecordCodec.TryDecode(undoRow, out var undoRecord, out _)
+                && undoRecord is IntentRecord { Undo: { } undo } undoIntent && undo.Of.ToString("D") == key && undoIntent.ParentOperationId == undo.Of;
+            if (!linked)
+            {
+                report(VerdictKind.UndoLinkBroken, row.Sequence,
+                    $"Record {row.Sequence} moves operation {key} {step.State} for operation {undoKey}, which is not an undo of it recorded before.");
             }
         }
     }

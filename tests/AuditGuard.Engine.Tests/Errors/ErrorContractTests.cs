@@ -13,6 +13,7 @@ public sealed partial class ErrorContractTests
     /// <summary>Ids more than one factory raises, because each names one problem met in more than one place.</summary>
     private static readonly Dictionary<string, string> SharedOnPurpose = new()
     {
+        [ErrorIds.ConnectorModuleChanged] = "the connector's files are not those its registration binds: changed, or not readable whole",
         [ErrorIds.SigningCertificateNotFound] = "no certificate where the caller pointed: a file path or a store thumbprint",
         [ErrorIds.OperationTargetDrifted] = "the target changed since AuditGuard last looked: before a change, or before undoing one",
         [ErrorIds.AuditStoreGroupInvalid] = "-Group names no group this store can be shared with: unknown, not joined, unsupported here, or not the group of an existing store",

@@ -36,7 +36,7 @@ public sealed class OperationStateMachineTests
     public void Every_state_but_the_final_ones_has_a_way_on()
     {
         OperationState[] final = [OperationState.DryRun, OperationState.ValidationFailed, OperationState.PolicyDenied, OperationState.Denied,
-            OperationState.ApprovalExpired, OperationState.RolledBack, OperationState.RollbackFailed, OperationState.Compensated, OperationState.CompensationFailed];
+            OperationState.ApprovalExpired, OperationState.RolledBack, OperationState.Compensated];
         foreach (var state in Enum.GetValues<OperationState>().Except(final))
         {
             Assert.Contains(Enum.GetValues<OperationState>(), next => OperationStateMachine.CanMove(state, next));

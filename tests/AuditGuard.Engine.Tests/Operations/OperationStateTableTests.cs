@@ -31,10 +31,10 @@ public sealed class OperationStateTableTests
         "Indeterminate      -> RollingBack, Compensating",
         "RollingBack        -> RolledBack, RollbackFailed",
         "RolledBack         ->",
-        "RollbackFailed     ->",
+        "RollbackFailed     -> RollingBack",
         "Compensating       -> Compensated, CompensationFailed",
         "Compensated        ->",
-        "CompensationFailed ->",
+        "CompensationFailed -> Compensating",
     ];
 
     private static readonly Dictionary<OperationState, HashSet<OperationState>> Allowed = Table.ToDictionary(

@@ -56,7 +56,7 @@ public sealed class ScriptConnector : IConnector
         var digest = StateSnapshot.DigestOf(Encoding.UTF8.GetBytes(context.Script!.Text));
         var with = names.Count == 0 ? "no parameters" : "parameters " + string.Join(", ", names);
         return new ChangePreview(PreviewFidelity.Synthetic,
-            $"Would run a script block (SHA-256 {digest[..16]}…) against '{context.Target.Canonical}' with {with}.", null, null);
+            $"Would run a script block (SHA-256 {Hex.Abbreviate(digest, 16)}) against '{context.Target.Canonical}' with {with}.", null, null);
     }
 
     public RollbackContract Contract(OperationContext context) => context.RollbackScript is null
@@ -75,7 +75,7 @@ public sealed class ScriptConnector : IConnector
         var script = RollbackScript(context);
         var digest = StateSnapshot.DigestOf(Encoding.UTF8.GetBytes(script.Text));
         return new ChangePreview(PreviewFidelity.Synthetic,
-            $"Would run the operation's rollback script block (SHA-256 {digest[..16]}…) against '{context.Original.Target.Canonical}'.", null, null);
+            $"Would run the operation's rollback script block (SHA-256 {Hex.Abbreviate(digest, 16)}) against '{context.Original.Target.Canonical}'.", null, null);
     }
 
     public void Rollback(RollbackContext context) => RollbackScript(context).Invoke(context.Original.Parameters);

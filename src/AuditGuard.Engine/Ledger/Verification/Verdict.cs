@@ -17,6 +17,7 @@ public enum VerdictKind
     IllegalTransition,
     ApprovalInvalid,
     IntentSignatureInvalid,
+    UndoLinkBroken,
     Truncated,
     RolledBack,
     BlobMismatch,

@@ -16,13 +16,16 @@ namespace AuditGuard.Engine.Operations.Records;
 /// Lowercase hex SHA-256 of the RFC 8785 canonical JSON object
 /// <c>{"action","connector","format":"auditguard.intent/1","parameters","risk","rollbackScriptDigest","scriptDigest","target"}</c>,
 /// which anyone can recompute from an intent record's <c>intent</c> and <c>risk.effective</c> fields.
+/// An undo's intent adds its record's <c>undo</c> object as <c>"undo"</c>, so an approval of one
+/// undo (which operation, rollback or compensation, forced or not) is bound to exactly that.
 /// </remarks>
 public static class IntentHash
 {
     public const string Format = "auditguard.intent/1";
 
-    public static string Compute(OperationIntent intent, RiskLevel effectiveRisk) =>
-        Hex.Lower(SHA256.HashData(JsonCanonicalizer.Canonicalize(new JsonObject
+    public static string Compute(OperationIntent intent, RiskLevel effectiveRisk, UndoIntent? undo = null)
+    {
+        var hashed = new JsonObject
         {
             ["format"] = Format,
             ["connector"] = intent.Connector,
@@ -32,5 +35,12 @@ public static class IntentHash
             ["scriptDigest"] = intent.ScriptDigest,
             ["rollbackScriptDigest"] = intent.RollbackScriptDigest,
             ["risk"] = effectiveRisk.ToString(),
-        })));
+        };
+        if (undo is not null)
+        {
+            hashed["undo"] = OperationRecordCodec.Undo(undo);
+        }
+
+        return Hex.Lower(SHA256.HashData(JsonCanonicalizer.Canonicalize(hashed)));
+    }
 }

@@ -57,6 +57,33 @@ public sealed record IntentRecord : OperationRecord
 
     /// <summary>Set when the actor signed the request with their own certificate (Invoke-GuardedWrite -Certificate).</summary>
     public ActorSignature? ActorSignature { get; init; }
+
+    /// <summary>Set when the operation undoes another (Undo-Operation): which, how, and whether drift was overridden.</summary>
+    public UndoIntent? Undo { get; init; }
+}
+
+/// <summary>How an undo puts an operation right: a rollback restores its before-state; a compensation offsets an irreversible action.</summary>
+public enum UndoKind
+{
+    Rollback,
+    Compensation,
+}
+
+/// <summary>
+/// What an undo operation undoes: the operation (<see cref="Of"/>, also its parentOperationId),
+/// by rollback or compensation, the action that operation ran, and whether the caller forced it
+/// over drift (<see cref="ForcedOverDrift"/> then says what had changed).
+/// </summary>
+public sealed record UndoIntent(Guid Of, UndoKind Kind, string OriginalAction, bool Force, string? ForcedOverDrift);
+
+/// <summary>
+/// The undone operation's own step in an undo's transaction: RollingBack or Compensating with
+/// the undo's Executing, then RolledBack, RollbackFailed, Compensated or CompensationFailed with
+/// the undo's outcome, each naming the undo operation.
+/// </summary>
+public sealed record UndoRecord : OperationRecord
+{
+    public required Guid UndoOperationId { get; init; }
 }
 
 /// <summary>

@@ -38,8 +38,11 @@ public static class OperationRecordCodec
     /// <summary>ApprovalExpired, for an operation whose approvals did not come, or no longer count, in time.</summary>
     public const string ExpiryType = "operation.expired";
 
+    /// <summary>RollingBack or Compensating, then how it ended, for an operation another one undoes; written in the undo's own transactions.</summary>
+    public const string UndoType = "operation.undo";
+
     /// <summary>Every record type an operation writes.</summary>
-    public static readonly IReadOnlyList<string> Types = [IntentType, OutcomeType, RepairType, ApprovalType, ResumeType, ExpiryType];
+    public static readonly IReadOnlyList<string> Types = [IntentType, OutcomeType, RepairType, ApprovalType, ResumeType, ExpiryType, UndoType];
 
     public static bool IsOperationRecord(string type) => Types.Contains(type);
 
@@ -54,6 +57,7 @@ public static class OperationRecordCodec
             ApprovalRecord approval => (ApprovalType, Approval(approval)),
             ResumeRecord resume => (ResumeType, Resume(resume)),
             ExpiryRecord expiry => (ExpiryType, new JsonObject { ["noticedBy"] = Actor(expiry.NoticedBy), ["tally"] = expiry.Tally }),
+            UndoRecord undo => (UndoType, new JsonObject { ["undoOperationId"] = undo.UndoOperationId.ToString("D") }),
             _ => throw new ArgumentException($"{record.GetType().Name} is not an operation record the codec knows.", nameof(record)),
         };
         fields["transitions"] = new JsonArray(record.Transitions.Select(t => (JsonNode?)t.ToString()).ToArray());
@@ -138,6 +142,12 @@ public static class OperationRecordCodec
                     NoticedBy = ReadActor(Required(body, "noticedBy")),
                     Tally = Text(body, "tally"),
                 },
+                UndoType => CheckedUndo(new UndoRecord
+                {
+                    OperationId = operationId,
+                    Transitions = transitions,
+                    UndoOperationId = Guid.Parse(Text(body, "undoOperationId")),
+                }),
                 _ => throw new FormatException($"'{type}' is not an operation record type"),
             };
             problem = null;
@@ -244,6 +254,11 @@ public static class OperationRecordCodec
             };
         }
 
+        if (record.Undo is { } undo)
+        {
+            written["undo"] = Undo(undo);
+        }
+
         if (record.BreakGlass is { } breakGlass)
         {
             written["breakGlass"] = new JsonObject
@@ -255,6 +270,21 @@ public static class OperationRecordCodec
 
         return written;
     }
+
+    /// <summary>An undo intent as intent records and the intent hash write it.</summary>
+    internal static JsonObject Undo(UndoIntent undo) => new()
+    {
+        ["of"] = undo.Of.ToString("D"),
+        ["kind"] = undo.Kind.ToString(),
+        ["originalAction"] = undo.OriginalAction,
+        ["force"] = undo.Force,
+        ["forcedOverDrift"] = undo.ForcedOverDrift,
+    };
+
+    /// <summary>An undo intent as <see cref="Undo(UndoIntent)"/> wrote it; FormatException when it is not one.</summary>
+    internal static UndoIntent ReadUndo(JsonNode undo) =>
+        new(Guid.Parse(Text(undo, "of")), Parse<UndoKind>(Required(undo, "kind")), Text(undo, "originalAction"),
+            (bool)Required(undo, "force"), OptionalText(undo, "forcedOverDrift"));
 
     private static JsonObject Outcome(OutcomeRecord record) => new()
     {
@@ -301,6 +331,13 @@ public static class OperationRecordCodec
         };
         return consistent ? record : throw new FormatException($"a {record.Decision} decision does not move an operation {string.Join(", ", moves)}");
     }
+
+    /// <summary>An undo step moves its operation one undo move, and is never its own undo.</summary>
+    private static UndoRecord CheckedUndo(UndoRecord record) =>
+        record.Transitions is [OperationState.RollingBack or OperationState.Compensating or OperationState.RolledBack or OperationState.RollbackFailed
+            or OperationState.Compensated or OperationState.CompensationFailed] && record.UndoOperationId != record.OperationId
+            ? record
+            : throw new FormatException($"an undo step does not move an operation {string.Join(", ", record.Transitions)}, or names itself as its undo");
 
     private static JsonObject Resume(ResumeRecord record) => new()
     {
@@ -422,6 +459,7 @@ public static class OperationRecordCodec
                     Convert.FromBase64String(Text(signed, "signature")),
                     Convert.FromBase64String(Text(signed, "certificate")))
                 : null,
+            Undo = body["undo"] is { } undo ? ReadUndo(undo) : null,
             BreakGlass = body["breakGlass"] is { } breakGlass
                 ? new BreakGlassRecord((bool)Required(breakGlass, "allowed"), OptionalText(breakGlass, "reviewDue") is { } due ? Time(due) : null)
                 : null,
