@@ -43,7 +43,7 @@ $ResultsOut = Join-Path $Out 'test-results'
 # Native SQLite builds shipped in the module; every other platform's build is left out.
 $SupportedRuntimes = 'linux-x64', 'linux-arm64', 'win-x64', 'osx-x64', 'osx-arm64'
 # Commands the tests call, and the Debian package that provides each.
-$TestPrerequisites = [ordered]@{ openssl = 'openssl'; sqlite3 = 'sqlite3'; mount = 'mount' }
+$TestPrerequisites = [ordered]@{ openssl = 'openssl'; sqlite3 = 'sqlite3'; mount = 'mount'; chromium = 'chromium' }
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())

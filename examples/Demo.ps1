@@ -138,6 +138,19 @@ try {
     try { Undo-Operation -OperationId $again.OperationId -Reason 'back out CHG-1044' -Confirm:$false | Out-Null } catch { Write-Host "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
     Write-Host 'Undo-Operation -Force would overwrite the hand edit, and its record would say so.'
 
+    Write-Step 'Export-EvidenceBundle: the evidence an auditor takes away, checked without AuditGuard'
+    # Kept after the demo (the store is not): the report is there to open.
+    $evidence = Join-Path ([IO.Path]::GetTempPath()) "auditguard-demo-evidence-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    New-Item -ItemType Directory -Path $evidence | Out-Null
+    $bundle = Export-EvidenceBundle -Path (Join-Path $evidence 'bundle.zip') -Profile Soc2
+    $bundle | Format-List Path, Operations, Records, Files, Signer | Out-Host
+    Test-EvidenceBundle -Path $bundle.Path | Format-List IsValid, RecordsChecked, TrustLevel | Out-Host
+    Expand-Archive -Path $bundle.Path -DestinationPath (Join-Path $evidence 'bundle')
+    if (Get-Command sh -ErrorAction Ignore) {
+        sh (Join-Path $evidence 'bundle/verify.sh') | Out-Host
+    }
+    Write-Host "The report: $(Join-Path $evidence 'bundle/report.html')"
+
     Write-Step 'Export-AuditCheckpoint: a witness to keep where the store''s writer cannot rewrite it'
     $witness = Join-Path $work 'witness.json'
     New-AuditCheckpoint | Out-Null

@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AuditGuard.Engine;
 using AuditGuard.Engine.Canonical;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Evidence;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Signing;
@@ -31,6 +33,10 @@ internal sealed class BenchRun(BenchOptions options, string work)
 
     private const double MemoryGrowthFactor = 1.5;
     private const long MemoryAllowanceBytes = 4L << 20;
+
+    // An export keeps a zip directory entry and a manifest line per file (two files per record), and nothing of the records themselves.
+    private const long ExportAllowanceBytes = 64L << 20;
+    private const long ExportBytesPerRecord = 1024;
     private const int SignatureBatch = 512;
     private const double Mebibyte = 1 << 20;
 
@@ -173,6 +179,21 @@ internal sealed class BenchRun(BenchOptions options, string work)
             allowed / Mebibyte, "1.5 × growth(N) + 4 MiB", peak4N.GrowthBytes / allowed, "≤ 1.00"), peak4N.GrowthBytes <= allowed);
         _report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Memory samples: N: baseline {peakN.BaselineBytes / Mebibyte:0.0} MiB, peak live {peakN.PeakLiveBytes / Mebibyte:0.0} MiB, peak heap size {peakN.PeakHeapSizeBytes / Mebibyte:0.0} MiB, {peakN.Samples} samples; 4N: baseline {peak4N.BaselineBytes / Mebibyte:0.0} MiB, peak live {peak4N.PeakLiveBytes / Mebibyte:0.0} MiB, peak heap size {peak4N.PeakHeapSizeBytes / Mebibyte:0.0} MiB, {peak4N.Samples} samples."));
+
+        var exportRecords = options.Quick ? 10_000L : 100_000L;
+        Log($"evidence export of {exportRecords:N0} records");
+        workload.GrowTo(chain, exportRecords);
+        var storePath = chain.Location;
+        chain.Dispose();
+        var (exported, exportPeak) = ExportWatchingMemory(storePath, Path.Combine(work, "bundle.zip"));
+        _report.Add(new Metric("export_rate", $"Export-EvidenceBundle of the whole store, N={exported.Records:N0} (verification included)",
+            exported.Records / exported.Elapsed.TotalSeconds, "records/s"));
+        var exportAllowed = ExportAllowanceBytes + ExportBytesPerRecord * exported.Records;
+        Judge(new Metric("export_memory", $"Export-EvidenceBundle memory growth, N={exported.Records:N0}", exportPeak.GrowthBytes / Mebibyte, "MiB",
+            exportAllowed / Mebibyte, $"{ExportAllowanceBytes / Mebibyte:0} MiB + {ExportBytesPerRecord} bytes/record (zip directory, manifest)",
+            exportPeak.GrowthBytes / (double)exportAllowed, "≤ 1.00"), exportPeak.GrowthBytes <= exportAllowed);
+        _report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Export: {exported.Records:N0} records in {exported.Elapsed.TotalSeconds:0.0} s, bundle {exported.Bytes / Mebibyte:0.0} MiB; memory baseline {exportPeak.BaselineBytes / Mebibyte:0.0} MiB, peak live {exportPeak.PeakLiveBytes / Mebibyte:0.0} MiB. A zip's central directory and the manifest's file list grow with the files a bundle holds (two per record); record bodies are streamed, never held."));
 
         ReportLoad("load_durable", "durable rounds", durableLoadReading);
         ReportLoad("load_verify", "verification rounds", verifyLoadReading);
@@ -356,6 +377,19 @@ internal sealed class BenchRun(BenchOptions options, string work)
             $"Guarded-write records: intent bodies {parts.IntentBodyBytes:N0} bytes and outcome bodies {parts.OutcomeBodyBytes:N0} bytes on average (the intent holds the recorded 1 KB value and the preview's diff), signatures {parts.SignatureBytes:N0} bytes; the floor is computed with the bench records' size ({LedgerWorkload.TargetBodyBytes} bytes)."));
         _report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Guarded-write latency, engine: mean {engine.Latency.MeanMs:0.000} ms, p90 {engine.Latency.P90Ms:0.000}, p99.9 {engine.Latency.P999Ms:0.000}, max {engine.Latency.MaxMs:0.000} over {engine.Latency.Calls:N0} calls; cmdlet: mean {cmdlet.Latency.MeanMs:0.000} ms, p90 {cmdlet.Latency.P90Ms:0.000}, p99.9 {cmdlet.Latency.P999Ms:0.000}, max {cmdlet.Latency.MaxMs:0.000} over {cmdlet.Latency.Calls:N0} calls."));
+    }
+
+    /// <summary>Exports the whole store at <paramref name="storePath"/> as an evidence bundle, watching the memory the export keeps alive.</summary>
+    private static ((long Records, TimeSpan Elapsed, long Bytes) Result, MemoryPeak Peak) ExportWatchingMemory(string storePath, string bundlePath)
+    {
+        using var session = GuardSession.OpenFile(storePath, new GuardSessionOptions());
+        var request = new BundleRequest(new BundleScope(), EvidenceProfile.Internal, IncludeSnapshots: false, [], "AuditGuard.Bench", "bench");
+        return MemoryProbe.Measure(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var summary = session.ExportEvidence(request, bundlePath, null, null);
+            return (summary.Records, clock.Elapsed, summary.Bytes);
+        });
     }
 
     private static ChainVerificationResult CheckedVerify(AuditLedger ledger)

@@ -30,6 +30,21 @@ public enum AuditVerdictKind
     BlobErased,
     Unanchored,
     ClockAnomaly,
+
+    /// <summary>An evidence bundle's manifest signature does not verify, or is not by the store's signer (or a trusted exporter).</summary>
+    ManifestSignatureInvalid,
+
+    /// <summary>A bundle file whose SHA-256 or size differs from what the manifest states.</summary>
+    FileDigestMismatch,
+
+    /// <summary>A file the bundle's manifest lists that the bundle does not hold.</summary>
+    FileMissing,
+
+    /// <summary>A file in the bundle that its manifest does not list.</summary>
+    FileUnexpected,
+
+    /// <summary>A bundle entry that could write outside its folder if extracted: '..', an absolute path, a link, a repeated name.</summary>
+    UnsafeEntry,
 }
 
 public enum AuditVerdictSeverity

@@ -3,6 +3,7 @@ using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Connectors;
 using AuditGuard.Engine.Connectors.Extensions;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Evidence;
 using AuditGuard.Engine.Hosting;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
@@ -369,6 +370,42 @@ public sealed class GuardSession : IDisposable
 
     /// <summary>The extension connectors registered in the store now.</summary>
     public IReadOnlyList<ExtensionRegistration> RegisteredConnectors() => _registrations.Active();
+
+    /// <summary>
+    /// Exports an evidence bundle for <paramref name="request"/> to <paramref name="path"/>, from one
+    /// consistent view of the store, signed by the store's signer (or by <paramref name="exporter"/>).
+    /// </summary>
+    public BundleSummary ExportEvidence(BundleRequest request, string path, SigningKey? exporter, Action<string, long, long>? progress)
+    {
+        // Without the store's secret key (a read-only copy), redacted values hash alike within this bundle only.
+        var secret = _ledger.SecretKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        progress?.Invoke("Verifying the chain", 0, 0);
+        var verification = _ledger.Verify(new VerifyOptions());
+        using var snapshot = _ledger.OpenSnapshot();
+        var source = new SessionEvidence(this, snapshot, verification, exporter, secret);
+        return EvidenceBundleWriter.Write(source, request, path, progress);
+    }
+
+    /// <summary>Verifies an evidence bundle offline (Test-EvidenceBundle); needs no store.</summary>
+    public static ChainVerificationResult VerifyEvidence(string path, VerifyOptions options) => EvidenceBundleVerifier.Verify(path, options);
+
+    private sealed class SessionEvidence(GuardSession session, IRecordSnapshot snapshot, ChainVerificationResult verification, SigningKey? exporter, byte[] secret) : IEvidenceSource
+    {
+        public IRecordSnapshot Snapshot => snapshot;
+
+        public IReadOnlyList<PolicyRecord> PolicyHistory { get; } = session._storePolicy.History();
+
+        public ChainVerificationResult Verification => verification;
+
+        public byte[] RedactionKey => secret;
+
+        public IEnumerable<OperationView> Operations(OperationQuery query) => session._operations.ViewsIn(snapshot, query);
+
+        public X509Certificate2? SignerCertificate(string fingerprint) => session._ledger.FindSignerCertificate(fingerprint);
+
+        public (byte[] Signature, X509Certificate2 Certificate) Sign(byte[] manifest) =>
+            exporter is null ? session._ledger.SignExport(manifest) : (exporter.SignDetachedWithCertificate(manifest, session.Clock.GetUtcNow()), exporter.Certificate);
+    }
 
     /// <summary>The store's active policy, or null when none was ever set.</summary>
     public PolicyRecord? ActivePolicy() => _storePolicy.Active();

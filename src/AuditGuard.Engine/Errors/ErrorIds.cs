@@ -111,6 +111,8 @@ public static class ErrorIds
     public const string OperationNotUndoable = nameof(OperationNotUndoable);
     public const string RecordUntrusted = nameof(RecordUntrusted);
     public const string OperationOutcomeUnknown = nameof(OperationOutcomeUnknown);
+    public const string EvidenceExportFailed = nameof(EvidenceExportFailed);
+    public const string EvidenceBundleUnreadable = nameof(EvidenceBundleUnreadable);
     public const string OperationAlreadyUndone = nameof(OperationAlreadyUndone);
     public const string OperationRollbackWindowExpired = nameof(OperationRollbackWindowExpired);
     public const string OperationNotFound = nameof(OperationNotFound);

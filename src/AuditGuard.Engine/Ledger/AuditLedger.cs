@@ -244,6 +244,16 @@ public sealed class AuditLedger : IDisposable
         }
     }
 
+    /// <summary>Signs an export (a bundle's manifest) with the store's own signer, its certificate carried in the signature.</summary>
+    public (byte[] Signature, X509Certificate2 Certificate) SignExport(byte[] content)
+    {
+        lock (_stateGate)
+        {
+            var key = _key ?? throw LedgerErrors.SignerKeyUnavailable(Location, _readOnlyReason ?? "it has no signing key.");
+            return (key.SignDetachedWithCertificate(content, _clock.GetUtcNow()), key.Certificate);
+        }
+    }
+
     /// <summary>The value in force now of a whole-number setting (<see cref="StoreSettings"/>' names).</summary>
     public long Setting(string name)
     {

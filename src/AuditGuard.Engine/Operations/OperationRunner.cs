@@ -507,6 +507,18 @@ internal sealed partial class OperationRunner(AuditLedger ledger, ConnectorRegis
         };
     }
 
+    /// <summary>The operations <paramref name="query"/> selects, read from <paramref name="snapshot"/> one at a time (an export streams them).</summary>
+    public IEnumerable<OperationView> ViewsIn(IRecordSnapshot snapshot, OperationQuery query)
+    {
+        foreach (var id in OperationsProjection.Find(snapshot, query))
+        {
+            if (Load(snapshot, id) is { } view)
+            {
+                yield return view;
+            }
+        }
+    }
+
     public bool Exists(Guid operationId)
     {
         using var snapshot = ledger.OpenSnapshot();

@@ -71,6 +71,9 @@ public sealed record OperationView(
     /// <summary>When its commit step ended: the time of its outcome, or of its repair; null when it never ran.</summary>
     public DateTimeOffset? Finished { get; init; }
 
+    /// <summary>What its outcome record says the connector found of the after-state; null when it has none.</summary>
+    public VerificationOutcome? Verification { get; init; }
+
     /// <summary>
     /// The one who asked: their account, and the certificate they signed the request with, only
     /// when that signature holds (a certificate planted in a record must not lock its owner out).
@@ -130,6 +133,7 @@ public sealed record OperationView(
         RecordedState? before = null;
         var undoneBy = new List<Guid>();
         DateTimeOffset? finished = null;
+        VerificationOutcome? verification = null;
         foreach (var (row, record) in steps.Skip(1))
         {
             state = record.State ?? state;
@@ -146,6 +150,7 @@ public sealed record OperationView(
                     after = outcome.After ?? after;
                     error = outcome.Error ?? error;
                     finished = Time(row);
+                    verification = outcome.Verification;
                     break;
                 case RepairRecord repair:
                     finding = repair.Finding.ToString();
@@ -168,6 +173,7 @@ public sealed record OperationView(
             ResumedBy = resumedBy,
             UndoneBy = undoneBy,
             Finished = finished,
+            Verification = verification,
             Before = before ?? view.Before,
             ActorCertificate = actorCertificate,
             ActorSignatureProblem = actorProblem,

@@ -102,7 +102,24 @@ public sealed class SigningKey : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
-            return Sign(Certificate, content, signingTime);
+            return Sign(Certificate, content, signingTime, X509IncludeOption.None);
+        }
+        catch (CryptographicException e)
+        {
+            throw SigningErrors.KeyUnusable(Fingerprint, e);
+        }
+    }
+
+    /// <summary>
+    /// A detached CMS signature over <paramref name="content"/> that carries this key's certificate,
+    /// so <c>openssl cms -verify</c> needs nothing else (an evidence bundle's manifest).
+    /// </summary>
+    public byte[] SignDetachedWithCertificate(ReadOnlySpan<byte> content, DateTimeOffset signingTime)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            return Sign(Certificate, content, signingTime, X509IncludeOption.EndCertOnly);
         }
         catch (CryptographicException e)
         {
@@ -134,7 +151,7 @@ public sealed class SigningKey : IDisposable
             byte[] probe;
             try
             {
-                probe = Sign(certificate, ProbeContent, now);
+                probe = Sign(certificate, ProbeContent, now, X509IncludeOption.None);
             }
             catch (CryptographicException e)
             {
@@ -153,15 +170,15 @@ public sealed class SigningKey : IDisposable
     }
 
     /// <summary>
-    /// The certificate is left out of the signature: the ledger records it once, in its signer
-    /// records. Signing time is stored to the second (UTCTime), as CMS encodes it.
+    /// A record's signature leaves the certificate out (the ledger records it once, in its signer
+    /// records); an export's carries it. Signing time is stored to the second (UTCTime), as CMS encodes it.
     /// </summary>
-    private static byte[] Sign(X509Certificate2 certificate, ReadOnlySpan<byte> content, DateTimeOffset signingTime)
+    private static byte[] Sign(X509Certificate2 certificate, ReadOnlySpan<byte> content, DateTimeOffset signingTime, X509IncludeOption include)
     {
         var cms = new SignedCms(new ContentInfo(content.ToArray()), detached: true);
         var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate)
         {
-            IncludeOption = X509IncludeOption.None,
+            IncludeOption = include,
             DigestAlgorithm = new Oid(Sha256Oid),
         };
         signer.SignedAttributes.Add(new Pkcs9SigningTime(signingTime.UtcDateTime));

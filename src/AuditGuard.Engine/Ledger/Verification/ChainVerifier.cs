@@ -32,6 +32,10 @@ public static class ChainVerifier
             state.PreviousHash = SHA256.HashData(before.Body);
             state.PreviousTime = before.Time;
         }
+        else if (from > 0 && source.AnchorBefore(from) is { } anchor)
+        {
+            state.PreviousHash = anchor;
+        }
 
         var total = source.CountRecords(from, options.ToSequence);
         long checkedCount = 0;
@@ -277,6 +281,11 @@ public static class ChainVerifier
 
     private static void CheckBlobs(RecordRow row, ParsedBody body, IChainSource source, VerdictCollector verdicts)
     {
+        if (!source.HoldsBlobs)
+        {
+            return;
+        }
+
         foreach (var digest in body.Blobs)
         {
             byte[] expected;

@@ -23,6 +23,16 @@ public interface IChainSource
     /// <summary>A payload by its SHA-256; null when it is not held (erased, or left out).</summary>
     byte[]? ReadBlob(byte[] digest);
 
+    /// <summary>
+    /// The hash the record at <paramref name="sequence"/> links to, for a source that starts
+    /// mid-chain without the record before it (a bundle, whose signed manifest states it); null
+    /// for a source that holds the whole chain.
+    /// </summary>
+    byte[]? AnchorBefore(long sequence);
+
+    /// <summary>Whether the source keeps the chain's blobs; a bundle exported without snapshots leaves them out on purpose.</summary>
+    bool HoldsBlobs { get; }
+
     /// <summary>The newest sequence the source holds, or null when it holds none.</summary>
     long? HeadSequence { get; }
 

@@ -17,6 +17,10 @@ internal sealed class SnapshotChainSource(IRecordSnapshot snapshot, IReadOnlyLis
 
     public byte[]? ReadBlob(byte[] digest) => snapshot.ReadBlob(digest);
 
+    public byte[]? AnchorBefore(long sequence) => null;
+
+    public bool HoldsBlobs => true;
+
     public void CheckStorage(Action<VerdictKind, long?, string> report)
     {
         foreach (var alteration in snapshot.SchemaAlterations())

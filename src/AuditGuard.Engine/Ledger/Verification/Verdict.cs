@@ -24,6 +24,11 @@ public enum VerdictKind
     BlobErased,
     Unanchored,
     ClockAnomaly,
+    ManifestSignatureInvalid,
+    FileDigestMismatch,
+    FileMissing,
+    FileUnexpected,
+    UnsafeEntry,
 }
 
 public enum VerdictSeverity
