@@ -22,22 +22,33 @@ public sealed class TestEvidenceBundleCommand : AuditGuardCmdlet
     [Parameter]
     public X509Certificate2[]? TrustedRoot { get; set; }
 
-    /// <summary>The signers expected: certificates, or their thumbprints or SHA-256 fingerprints; the manifest's signer may be one of them.</summary>
+    /// <summary>The store signers expected: certificates, or their thumbprints or SHA-256 fingerprints; a record signed by another is reported.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public object[]? ExpectedSigner { get; set; }
 
+    /// <summary>The exporter whose certificate signed the manifest (Export-EvidenceBundle -Certificate): a certificate, or its thumbprint or SHA-256 fingerprint.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Exporter { get; set; }
+
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    /// <summary>A certificate by its thumbprint; anything else as the text of a thumbprint or fingerprint.</summary>
+    private static string SignerText(object signer) => (signer is PSObject wrapped ? wrapped.BaseObject : signer) switch
+    {
+        X509Certificate2 certificate => certificate.Thumbprint,
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
 
     protected override void ProcessRecord() => Run(() =>
     {
         var result = GuardSession.VerifyEvidence(FileSystemPaths.Resolve(SessionState, Path), new VerifyOptions
         {
-            ExpectedSigners = ExpectedSigner?.Select(s => (s is PSObject wrapped ? wrapped.BaseObject : s) is X509Certificate2 c ? c.Thumbprint
-                : Convert.ToString(s, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToList(),
+            ExpectedSigners = ExpectedSigner?.Select(SignerText).ToList(),
             TrustedRoots = TrustedRoot is { Length: > 0 } roots ? new X509Certificate2Collection(roots) : null,
-        });
+        }, Exporter?.Select(SignerText).ToList());
         WriteObject(Quiet ? result.IsValid : OutputObjects.Verification(result));
     });
 }

@@ -387,7 +387,8 @@ public sealed class GuardSession : IDisposable
     }
 
     /// <summary>Verifies an evidence bundle offline (Test-EvidenceBundle); needs no store.</summary>
-    public static ChainVerificationResult VerifyEvidence(string path, VerifyOptions options) => EvidenceBundleVerifier.Verify(path, options);
+    public static ChainVerificationResult VerifyEvidence(string path, VerifyOptions options, IReadOnlyCollection<string>? exporters = null) =>
+        EvidenceBundleVerifier.Verify(path, options, exporters);
 
     private sealed class SessionEvidence(GuardSession session, IRecordSnapshot snapshot, ChainVerificationResult verification, SigningKey? exporter, byte[] secret) : IEvidenceSource
     {

@@ -157,6 +157,26 @@ Describe 'A tampered bundle' {
     }
 }
 
+Describe 'A bundle signed with a person''s certificate' {
+    It 'verifies only where the verifier names that exporter, by -Exporter or by fingerprint for verify.sh' {
+        New-BundleStore
+        $exporter = New-TestCertificate -Subject 'CN=Erin Auditor Liaison'
+        $zip = Join-Path $TestDrive 'signed-by-erin.zip'
+        $bundle = Export-EvidenceBundle -Path $zip -Certificate $exporter
+        $bundle.SignerThumbprint | Should -Be $exporter.Thumbprint
+
+        ((Test-EvidenceBundle -Path $zip).Verdicts | Where-Object Kind -eq 'ManifestSignatureInvalid').Message | Should -Match 'Erin Auditor Liaison'
+        Test-EvidenceBundle -Path $zip -Exporter $exporter -Quiet | Should -BeTrue
+
+        $folder = Expand-Bundle $zip
+        (Invoke-VerifySh $folder).ExitCode | Should -Be 1
+        $fingerprint = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($exporter.RawData)).ToLowerInvariant()
+        $named = Invoke-VerifySh $folder @{ AUDITGUARD_EXPORTER = $fingerprint }
+        $named.ExitCode | Should -Be 0 -Because $named.Output
+        $named.Output | Should -Match 'the exporter you named'
+    }
+}
+
 Describe 'A bundle of a scope in the middle of a long store' {
     It 'verifies on its own, anchored by its manifest and checkpoints' {
         New-BundleStore -Before 25 -After 25

@@ -11,11 +11,14 @@ namespace AuditGuard.Engine.Evidence;
 /// </summary>
 internal sealed class BundleEntries(ZipArchive zip)
 {
-    private readonly List<(string Path, string Sha256, long Size)> _files = [];
+    // Digests are kept as bytes, not text: two files a record, for every record of a store.
+    private readonly List<(string Path, byte[] Digest, long Size)> _files = [];
     private readonly HashSet<string> _paths = new(StringComparer.Ordinal);
 
+    public int Count => _files.Count;
+
     /// <summary>Every file written so far but the manifest, its signature and SHA256SUMS, in order.</summary>
-    public IReadOnlyList<(string Path, string Sha256, long Size)> Files => _files;
+    public IEnumerable<(string Path, string Sha256, long Size)> Files => _files.Select(f => (f.Path, Hex.Lower(f.Digest), f.Size));
 
     public void Add(string path, byte[] bytes, bool listed = true)
     {
@@ -35,7 +38,7 @@ internal sealed class BundleEntries(ZipArchive zip)
 
         if (listed)
         {
-            _files.Add((path, Hex.Lower(SHA256.HashData(bytes)), bytes.LongLength));
+            _files.Add((path, SHA256.HashData(bytes), bytes.LongLength));
         }
     }
 }

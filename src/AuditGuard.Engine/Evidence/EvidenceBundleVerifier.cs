@@ -29,7 +29,8 @@ public static class EvidenceBundleVerifier
     /// <summary>A file larger than this is not one a bundle holds: it is read no further (a zip bomb).</summary>
     private const long MostEntryBytes = 256L << 20;
 
-    public static ChainVerificationResult Verify(string path, VerifyOptions options)
+    /// <param name="exporters">Certificates (thumbprints or SHA-256 fingerprints) the caller accepts as the manifest's signer besides the store's signers: a bundle exported with a person's certificate.</param>
+    public static ChainVerificationResult Verify(string path, VerifyOptions options, IReadOnlyCollection<string>? exporters = null)
     {
         var started = Stopwatch.GetTimestamp();
         ZipArchive zip;
@@ -83,7 +84,7 @@ public static class EvidenceBundleVerifier
             }
 
             var signers = ChainVerifier.FoldSigners(source, before: null);
-            CheckManifestSignature(manifestBytes!, Read(entries, EvidenceBundleWriter.SignatureName), signers, options, Report);
+            CheckManifestSignature(manifestBytes!, Read(entries, EvidenceBundleWriter.SignatureName), signers, options, exporters ?? [], Report);
             CheckCheckpoints(entries, signers, Report);
             if (options.WitnessPath is null)
             {
@@ -185,7 +186,8 @@ public static class EvidenceBundleVerifier
     /// certificate is one of the store's signers, one the caller expects, or one that chains to a
     /// root the caller trusts: a manifest re-signed with any other key is refused.
     /// </summary>
-    private static void CheckManifestSignature(byte[] manifest, byte[]? signature, SignerRegistry signers, VerifyOptions options, Action<VerdictKind, string?, string, long?> report)
+    private static void CheckManifestSignature(byte[] manifest, byte[]? signature, SignerRegistry signers, VerifyOptions options, IReadOnlyCollection<string> exporters,
+        Action<VerdictKind, string?, string, long?> report)
     {
         const string file = EvidenceBundleWriter.SignatureName;
         if (signature is null)
@@ -215,14 +217,14 @@ public static class EvidenceBundleVerifier
         }
 
         var fingerprint = Hex.Lower(SHA256.HashData(certificate.RawData));
-        var expected = options.ExpectedSigners?.Any(e => string.Equals(string.Concat(e.Where(char.IsAsciiHexDigit)), fingerprint, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(string.Concat(e.Where(char.IsAsciiHexDigit)), certificate.Thumbprint, StringComparison.OrdinalIgnoreCase)) ?? false;
+        var expected = exporters.Concat(options.ExpectedSigners ?? []).Any(e => string.Equals(string.Concat(e.Where(char.IsAsciiHexDigit)), fingerprint, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(string.Concat(e.Where(char.IsAsciiHexDigit)), certificate.Thumbprint, StringComparison.OrdinalIgnoreCase));
         var storeSigner = signers.Find(fingerprint) is not null;
         var trusted = options.TrustedRoots is { Count: > 0 } && SignerTrust.Evaluate(certificate, false, options.TrustedRoots, DateTimeOffset.UtcNow) == TrustLevel.TrustedChain;
         if (!storeSigner && !expected && !trusted)
         {
             report(VerdictKind.ManifestSignatureInvalid, file,
-                $"manifest.json is signed by '{certificate.Subject}' (SHA-256 {fingerprint}), which is not one of the store's signers, not a signer you named (-ExpectedSigner), and not trusted through -TrustedRoot: anyone can sign a manifest.", null);
+                $"manifest.json is signed by '{certificate.Subject}' (SHA-256 {fingerprint}), which is not one of the store's signers, not an exporter you named (-Exporter), and not trusted through -TrustedRoot: anyone can sign a manifest.", null);
         }
     }
 

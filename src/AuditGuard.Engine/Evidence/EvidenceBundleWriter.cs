@@ -200,7 +200,7 @@ public static class EvidenceBundleWriter
         entries.Add(SumsName, Encoding.ASCII.GetBytes(sums.ToString()), listed: false);
         var (signature, signer) = source.Sign(manifestBytes);
         entries.Add(SignatureName, signature, listed: false);
-        return new BundleSummary(path, bundleId, head.StoreId, from, to, records, rows.Count, entries.Files.Count + 2, 0,
+        return new BundleSummary(path, bundleId, head.StoreId, from, to, records, rows.Count, entries.Count + 2, 0,
             Hex.Lower(SHA256.HashData(manifestBytes)), signer.Subject, signer.Thumbprint);
     }
 
@@ -208,7 +208,7 @@ public static class EvidenceBundleWriter
     /// The manifest: one compact JSON object whose file list has one file a line, so a shell script
     /// reads it with sed. Every file of the bundle but the manifest, its signature and SHA256SUMS.
     /// </summary>
-    private static byte[] ManifestBytes(JsonObject manifest, IReadOnlyList<(string Path, string Sha256, long Size)> files)
+    private static byte[] ManifestBytes(JsonObject manifest, IEnumerable<(string Path, string Sha256, long Size)> files)
     {
         var text = new StringBuilder(manifest.ToJsonString());
         text.Length--;
