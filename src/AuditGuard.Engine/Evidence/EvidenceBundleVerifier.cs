@@ -61,31 +61,40 @@ public static class EvidenceBundleVerifier
                 manifest = null;
             }
 
-            if (manifest is null || (string?)manifest["format"] != EvidenceBundleWriter.Format)
+            if (manifest is null || !(manifest["format"] is JsonValue format && format.TryGetValue<string>(out var named) && named == EvidenceBundleWriter.Format))
             {
                 Report(manifestBytes is null ? VerdictKind.FileMissing : VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName,
                     manifestBytes is null ? "The bundle has no manifest.json: nothing in it can be checked." : "manifest.json is not an AuditGuard bundle manifest.");
                 return Result(path, Guid.Empty, verdicts, 0, TrustLevel.Untrusted, null, null, started);
             }
 
-            var storeId = Guid.TryParse((string?)manifest["storeId"], out var id) ? id : Guid.Empty;
-            CheckFiles(manifest, manifestBytes!, entries, Report);
-
-            var source = new BundleChainSource(path, storeId, manifest, entries);
-            var range = manifest["recordRange"];
-            var from = (long?)range?["from"];
-            var to = (long?)range?["to"];
+            var storeId = Guid.Empty;
             ChainVerificationResult? chain = null;
-            if (from is not null && to is not null)
+            try
             {
-                chain = ChainVerifier.Verify(source, options with { FromSequence = from, ToSequence = to, WitnessPath = options.WitnessPath });
-                verdicts.AddRange(chain.Verdicts.Where(v => v.Kind != VerdictKind.Unanchored));
-                CheckApprovals(source, storeId, from.Value, to.Value, Report);
+                storeId = Guid.TryParse((string?)manifest["storeId"], out var id) ? id : Guid.Empty;
+                CheckFiles(manifest, manifestBytes!, entries, Report);
+                var source = new BundleChainSource(path, storeId, manifest, entries);
+                var range = manifest["recordRange"];
+                var from = (long?)range?["from"];
+                var to = (long?)range?["to"];
+                if (from is not null && to is not null)
+                {
+                    chain = ChainVerifier.Verify(source, options with { FromSequence = from, ToSequence = to, WitnessPath = options.WitnessPath });
+                    verdicts.AddRange(chain.Verdicts.Where(v => v.Kind != VerdictKind.Unanchored));
+                    CheckApprovals(source, storeId, from.Value, to.Value, Report);
+                }
+
+                var signers = ChainVerifier.FoldSigners(source, before: null);
+                CheckManifestSignature(manifestBytes!, Read(entries, EvidenceBundleWriter.SignatureName), signers, options, exporters ?? [], Report);
+                CheckCheckpoints(entries, signers, Report);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException or System.Text.Json.JsonException)
+            {
+                // A manifest whose values have the wrong types cannot vouch for anything.
+                Report(VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName, $"manifest.json holds a value of the wrong type ({e.Message}); the bundle cannot be checked against it.");
             }
 
-            var signers = ChainVerifier.FoldSigners(source, before: null);
-            CheckManifestSignature(manifestBytes!, Read(entries, EvidenceBundleWriter.SignatureName), signers, options, exporters ?? [], Report);
-            CheckCheckpoints(entries, signers, Report);
             if (options.WitnessPath is null)
             {
                 Report(VerdictKind.Unanchored, null,

@@ -157,6 +157,13 @@ public sealed class EvidenceBundleTests : IDisposable
         Assert.Contains(resignedResult.Verdicts, v => v.Kind == VerdictKind.ManifestSignatureInvalid && v.Message.Contains("Mallory", StringComparison.Ordinal));
         Assert.False(resignedResult.IsValid);
 
+        // A manifest whose values have the wrong types yields verdicts, never an exception.
+        var hostile = Copy(clean, "hostile.zip");
+        Replace(hostile, "manifest.json", """{"format":"auditguard.evidence-bundle/1","storeId":7,"recordRange":{"from":"zero","to":[]},"files":[{"path":3}]}"""u8.ToArray());
+        var hostileResult = Check(hostile);
+        Assert.False(hostileResult.IsValid);
+        Assert.Contains(hostileResult.Verdicts, v => v.File == "manifest.json");
+
         Assert.True(Check(clean).IsValid);
     }
 
