@@ -41,8 +41,9 @@ public static class EvidenceBundleWriter
             using (var stream = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
                 using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+                using (var entries = new BundleEntries(zip))
                 {
-                    summary = WriteEntries(source, request, new BundleEntries(zip), full, progress);
+                    summary = WriteEntries(source, request, entries, full, progress);
                 }
 
                 stream.Flush(flushToDisk: true);
@@ -189,34 +190,13 @@ public static class EvidenceBundleWriter
             ["snapshotsIncluded"] = request.IncludeSnapshots,
             ["verifiedAtExport"] = source.Verification.IsValid,
         };
-        var manifestBytes = ManifestBytes(manifest, entries.Files);
-        entries.Add(ManifestName, manifestBytes);
-        var sums = new StringBuilder();
-        foreach (var (file, sha256, _) in entries.Files)
-        {
-            sums.Append(sha256).Append("  ").Append(file).Append('\n');
-        }
-
-        entries.Add(SumsName, Encoding.ASCII.GetBytes(sums.ToString()), listed: false);
+        var manifestBytes = entries.Manifest(manifest.ToJsonString());
+        entries.Add(ManifestName, manifestBytes, listed: false);
+        entries.AddSums(Hex.Lower(SHA256.HashData(manifestBytes)), ManifestName);
         var (signature, signer) = source.Sign(manifestBytes);
         entries.Add(SignatureName, signature, listed: false);
-        return new BundleSummary(path, bundleId, head.StoreId, from, to, records, rows.Count, entries.Count + 2, 0,
+        return new BundleSummary(path, bundleId, head.StoreId, from, to, records, rows.Count, entries.Count + 3, 0,
             Hex.Lower(SHA256.HashData(manifestBytes)), signer.Subject, signer.Thumbprint);
-    }
-
-    /// <summary>
-    /// The manifest: one compact JSON object whose file list has one file a line, so a shell script
-    /// reads it with sed. Every file of the bundle but the manifest, its signature and SHA256SUMS.
-    /// </summary>
-    private static byte[] ManifestBytes(JsonObject manifest, IEnumerable<(string Path, string Sha256, long Size)> files)
-    {
-        var text = new StringBuilder(manifest.ToJsonString());
-        text.Length--;
-        text.Append(",\"files\":[\n");
-        text.Append(string.Join(",\n", files.Select(f =>
-            $"{{\"path\":{JsonSerializer.Serialize(f.Path)},\"sha256\":\"{f.Sha256}\",\"size\":{f.Size.ToString(CultureInfo.InvariantCulture)}}}")));
-        text.Append("\n]}\n");
-        return Encoding.UTF8.GetBytes(text.ToString());
     }
 
     /// <summary>
