@@ -54,12 +54,27 @@ public sealed class StoreSettings
         return (known, normalised);
     }
 
+    /// <summary>
+    /// Applies a settings.changed record. Its value is held to the setting's rule as it is read, as
+    /// when it was set: a record whose value breaks the rule (one no AuditGuard writes) changes nothing.
+    /// </summary>
     internal void Apply(ParsedBody body)
     {
         var name = body.FieldString("name");
-        if (name is not null && Definitions.ContainsKey(name) && body.Fields.TryGetProperty("value", out var value))
+        if (name is null || !Definitions.TryGetValue(name, out var definition) || !body.Fields.TryGetProperty("value", out var value))
         {
-            _values[name] = JsonNode.Parse(value.GetRawText())!;
+            return;
+        }
+
+        object? given = value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt64(out var number) => number,
+            JsonValueKind.String => value.GetString(),
+            _ => null,
+        };
+        if (definition.Normalise(given) is { } normalised)
+        {
+            _values[name] = normalised;
         }
     }
 

@@ -289,4 +289,42 @@ public sealed class RecordRulesTests : IDisposable
         Assert.Equal(1000L, ledger.GetSummary().Settings["CheckpointInterval"]);
         Assert.True(ledger.Verify(new VerifyOptions()).IsValid);
     }
+
+    [Theory]
+    [InlineData("\"lots\"")]
+    [InlineData("0")]
+    [InlineData("[1]")]
+    public void A_settings_record_whose_value_breaks_the_rule_changes_nothing_and_stops_no_write(string planted)
+    {
+        var path = LedgerFixture.CreateWithNotes(_temp, 1);
+        RecordRow head;
+        Guid storeId;
+        using (var before = LedgerFixture.Open(path))
+        {
+            head = before.ReadRecords(new RecordFilter()).Last();
+            storeId = before.StoreId;
+        }
+
+        using (var key = LocalSigningKey.TryLoad(LocalKeyFiles.Beside(path).SignerKeyPath, TimeProvider.System)!)
+        {
+            // Signed with the store's key, but no AuditGuard writes such a value.
+            var time = DateTimeOffset.UtcNow;
+            var body = JsonCanonicalizer.Canonicalize(new JsonObject
+            {
+                ["v"] = 1, ["store"] = storeId.ToString("D"), ["seq"] = head.Sequence + 1, ["prev"] = head.HashHex,
+                ["time"] = Rfc3339.Format(time), ["signer"] = key.Fingerprint, ["type"] = RecordTypes.SettingsChanged,
+                ["name"] = StoreSettings.CheckpointInterval, ["value"] = JsonNode.Parse(planted),
+            });
+            LedgerFixture.Sqlite(path, "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES (" +
+                $"{head.Sequence + 1}, x'{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body))}', x'{Convert.ToHexString(head.Hash)}', " +
+                $"'{RecordTypes.SettingsChanged}', NULL, '{Rfc3339.Format(time)}', x'{Convert.ToHexString(body)}', " +
+                $"x'{Convert.ToHexString(key.SignDetached(body, time))}', '{key.Fingerprint}');");
+        }
+
+        using var ledger = LedgerFixture.Open(path);
+
+        Assert.Equal(1000L, ledger.GetSummary().Settings["CheckpointInterval"]);
+        Assert.Equal(1000L, ledger.Setting(StoreSettings.CheckpointInterval));
+        ledger.Append(new RecordDraft("note", new JsonObject { ["text"] = "still writable" }));
+    }
 }
