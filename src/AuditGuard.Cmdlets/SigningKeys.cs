@@ -9,6 +9,13 @@ namespace AuditGuard.Cmdlets;
 internal static class SigningKeys
 {
     public const string CertificateSet = "SigningCertificate";
+
+    /// <summary>A signer as a parameter names it: a certificate by its thumbprint, anything else as the text of a thumbprint or fingerprint.</summary>
+    public static string SignerText(object signer) => (signer is PSObject wrapped ? wrapped.BaseObject : signer) switch
+    {
+        X509Certificate2 certificate => certificate.Thumbprint,
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
     public const string PathSet = "SigningCertificatePath";
     public const string ThumbprintSet = "SigningCertificateThumbprint";
 

@@ -35,12 +35,6 @@ public sealed class TestAuditChainCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    /// <summary>A certificate by its thumbprint; anything else as the text of a thumbprint or fingerprint.</summary>
-    private static string SignerText(object signer) => (signer is PSObject wrapped ? wrapped.BaseObject : signer) switch
-    {
-        X509Certificate2 certificate => certificate.Thumbprint,
-        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
 
     protected override void EndProcessing() => Run(() =>
     {
@@ -50,7 +44,7 @@ public sealed class TestAuditChainCommand : StoreCmdlet
         {
             FromSequence = FromSequence,
             ToSequence = ToSequence,
-            ExpectedSigners = ExpectedSigner?.Select(SignerText).ToList(),
+            ExpectedSigners = ExpectedSigner?.Select(SigningKeys.SignerText).ToList(),
             WitnessPath = Witness is null ? null : FileSystemPaths.Resolve(SessionState, Witness),
             TrustedRoots = TrustedRoot is { Length: > 0 } roots ? new X509Certificate2Collection(roots) : null,
             Progress = (done, total) =>

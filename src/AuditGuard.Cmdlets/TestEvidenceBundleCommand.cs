@@ -35,20 +35,14 @@ public sealed class TestEvidenceBundleCommand : AuditGuardCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    /// <summary>A certificate by its thumbprint; anything else as the text of a thumbprint or fingerprint.</summary>
-    private static string SignerText(object signer) => (signer is PSObject wrapped ? wrapped.BaseObject : signer) switch
-    {
-        X509Certificate2 certificate => certificate.Thumbprint,
-        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
 
     protected override void ProcessRecord() => Run(() =>
     {
         var result = GuardSession.VerifyEvidence(FileSystemPaths.Resolve(SessionState, Path), new VerifyOptions
         {
-            ExpectedSigners = ExpectedSigner?.Select(SignerText).ToList(),
+            ExpectedSigners = ExpectedSigner?.Select(SigningKeys.SignerText).ToList(),
             TrustedRoots = TrustedRoot is { Length: > 0 } roots ? new X509Certificate2Collection(roots) : null,
-        }, Exporter?.Select(SignerText).ToList());
+        }, Exporter?.Select(SigningKeys.SignerText).ToList());
         WriteObject(Quiet ? result.IsValid : OutputObjects.Verification(result));
     });
 }

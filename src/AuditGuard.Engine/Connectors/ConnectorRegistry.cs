@@ -10,7 +10,7 @@ namespace AuditGuard.Engine.Connectors;
 /// <summary>
 /// The connectors a session can use, by name (case-insensitive): the ones it was composed with,
 /// and the extension connectors registered in its store, read afresh on each use (another process
-/// may register one) and checked against the digest of their files before they run.
+/// may register one); each checks the digest of its files before every call.
 /// </summary>
 public sealed class ConnectorRegistry
 {
@@ -53,7 +53,7 @@ public sealed class ConnectorRegistry
 
     /// <summary>
     /// The connector named <paramref name="name"/>; an extension connector runs through
-    /// <paramref name="host"/>, and only when its files are still those it was registered with.
+    /// <paramref name="host"/>, each call only while its files are still those it was registered with.
     /// </summary>
     public IConnector Get(string name, IExtensionHost? host)
     {
@@ -65,9 +65,7 @@ public sealed class ConnectorRegistry
         var registered = _registered();
         var registration = registered.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? throw OperationErrors.ConnectorNotFound(name, _connectors.Keys.Concat(registered.Select(r => r.Name)).Order(StringComparer.Ordinal));
-        var digest = ExtensionFiles.Digest(registration.Name, registration.Module.ModuleBase);
-        return digest == registration.FilesDigest
-            ? new ExtensionConnector(registration, host, _timeout())
-            : throw ConnectorErrors.ModuleChanged(registration.Name, registration.Module.ModuleBase, registration.FilesDigest, digest);
+        // The connector checks its files against the registration before each call it makes.
+        return new ExtensionConnector(registration, host, _timeout());
     }
 }

@@ -258,30 +258,8 @@ public sealed class RecordRulesTests : IDisposable
     [Fact]
     public void A_settings_record_for_an_unknown_setting_changes_nothing()
     {
-        var path = LedgerFixture.CreateWithNotes(_temp, 1);
-        RecordRow head;
-        Guid storeId;
-        using (var before = LedgerFixture.Open(path))
-        {
-            head = before.ReadRecords(new RecordFilter()).Last();
-            storeId = before.StoreId;
-        }
-
-        using (var key = LocalSigningKey.TryLoad(LocalKeyFiles.Beside(path).SignerKeyPath, TimeProvider.System)!)
-        {
-            // Written by a later version that knows a setting this one does not.
-            var time = DateTimeOffset.UtcNow;
-            var body = JsonCanonicalizer.Canonicalize(new JsonObject
-            {
-                ["v"] = 1, ["store"] = storeId.ToString("D"), ["seq"] = head.Sequence + 1, ["prev"] = head.HashHex,
-                ["time"] = Rfc3339.Format(time), ["signer"] = key.Fingerprint, ["type"] = RecordTypes.SettingsChanged,
-                ["name"] = "FutureSetting", ["value"] = 5,
-            });
-            LedgerFixture.Sqlite(path, "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES (" +
-                $"{head.Sequence + 1}, x'{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body))}', x'{Convert.ToHexString(head.Hash)}', " +
-                $"'{RecordTypes.SettingsChanged}', NULL, '{Rfc3339.Format(time)}', x'{Convert.ToHexString(body)}', " +
-                $"x'{Convert.ToHexString(key.SignDetached(body, time))}', '{key.Fingerprint}');");
-        }
+        // Written by a later version that knows a setting this one does not.
+        var path = StoreWithSettingsRecord("FutureSetting", 5);
 
         using var ledger = LedgerFixture.Open(path);
 
@@ -296,6 +274,19 @@ public sealed class RecordRulesTests : IDisposable
     [InlineData("[1]")]
     public void A_settings_record_whose_value_breaks_the_rule_changes_nothing_and_stops_no_write(string planted)
     {
+        // Signed with the store's key, but no AuditGuard writes such a value.
+        var path = StoreWithSettingsRecord(StoreSettings.CheckpointInterval, JsonNode.Parse(planted));
+
+        using var ledger = LedgerFixture.Open(path);
+
+        Assert.Equal(1000L, ledger.GetSummary().Settings["CheckpointInterval"]);
+        Assert.Equal(1000L, ledger.Setting(StoreSettings.CheckpointInterval));
+        ledger.Append(new RecordDraft("note", new JsonObject { ["text"] = "still writable" }));
+    }
+
+    /// <summary>A store whose last record is a settings.changed record for <paramref name="name"/>, appended by hand and signed with the store's key.</summary>
+    private string StoreWithSettingsRecord(string name, JsonNode? value)
+    {
         var path = LedgerFixture.CreateWithNotes(_temp, 1);
         RecordRow head;
         Guid storeId;
@@ -305,26 +296,18 @@ public sealed class RecordRulesTests : IDisposable
             storeId = before.StoreId;
         }
 
-        using (var key = LocalSigningKey.TryLoad(LocalKeyFiles.Beside(path).SignerKeyPath, TimeProvider.System)!)
+        using var key = LocalSigningKey.TryLoad(LocalKeyFiles.Beside(path).SignerKeyPath, TimeProvider.System)!;
+        var time = DateTimeOffset.UtcNow;
+        var body = JsonCanonicalizer.Canonicalize(new JsonObject
         {
-            // Signed with the store's key, but no AuditGuard writes such a value.
-            var time = DateTimeOffset.UtcNow;
-            var body = JsonCanonicalizer.Canonicalize(new JsonObject
-            {
-                ["v"] = 1, ["store"] = storeId.ToString("D"), ["seq"] = head.Sequence + 1, ["prev"] = head.HashHex,
-                ["time"] = Rfc3339.Format(time), ["signer"] = key.Fingerprint, ["type"] = RecordTypes.SettingsChanged,
-                ["name"] = StoreSettings.CheckpointInterval, ["value"] = JsonNode.Parse(planted),
-            });
-            LedgerFixture.Sqlite(path, "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES (" +
-                $"{head.Sequence + 1}, x'{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body))}', x'{Convert.ToHexString(head.Hash)}', " +
-                $"'{RecordTypes.SettingsChanged}', NULL, '{Rfc3339.Format(time)}', x'{Convert.ToHexString(body)}', " +
-                $"x'{Convert.ToHexString(key.SignDetached(body, time))}', '{key.Fingerprint}');");
-        }
-
-        using var ledger = LedgerFixture.Open(path);
-
-        Assert.Equal(1000L, ledger.GetSummary().Settings["CheckpointInterval"]);
-        Assert.Equal(1000L, ledger.Setting(StoreSettings.CheckpointInterval));
-        ledger.Append(new RecordDraft("note", new JsonObject { ["text"] = "still writable" }));
+            ["v"] = 1, ["store"] = storeId.ToString("D"), ["seq"] = head.Sequence + 1, ["prev"] = head.HashHex,
+            ["time"] = Rfc3339.Format(time), ["signer"] = key.Fingerprint, ["type"] = RecordTypes.SettingsChanged,
+            ["name"] = name, ["value"] = value,
+        });
+        LedgerFixture.Sqlite(path, "INSERT INTO records(seq, hash, prev, type, op_id, time, body, signature, signer) VALUES (" +
+            $"{head.Sequence + 1}, x'{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body))}', x'{Convert.ToHexString(head.Hash)}', " +
+            $"'{RecordTypes.SettingsChanged}', NULL, '{Rfc3339.Format(time)}', x'{Convert.ToHexString(body)}', " +
+            $"x'{Convert.ToHexString(key.SignDetached(body, time))}', '{key.Fingerprint}');");
+        return path;
     }
 }
