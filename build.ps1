@@ -135,22 +135,44 @@ function Invoke-Test {
     if (Test-Path $ResultsOut) { Remove-Item -Recurse -Force $ResultsOut }
     New-Item -ItemType Directory -Force -Path $ResultsOut | Out-Null
 
-    # Both suites always run, so one report shows everything; each is judged by its results
-    # and its exit code together (a crash can leave a result file that claims nothing failed).
-    $junit = Join-Path $ResultsOut 'xunit.junit.xml'
-    & dotnet test (Join-Path $Root 'tests/AuditGuard.Engine.Tests') -c $Configuration --nologo `
-        --logger "junit;LogFilePath=$junit" --logger 'console;verbosity=minimal' --results-directory $ResultsOut
-    $xunit = Read-JUnitResult -Suite 'xunit' -Path $junit | Complete-SuiteResult -ExitCode $LASTEXITCODE
+    # The central store's tests run against a real, throwaway PostgreSQL server, stopped whatever
+    # the tests do; without one they report themselves skipped, with the reason.
+    Import-Module (Join-Path $Root 'tools/TestPostgres.psm1') -Force
+    $postgres = Start-TestPostgres
+    try {
+        if ($postgres.SkipReason) {
+            Write-Warning "The PostgreSQL tests will be skipped: $($postgres.SkipReason)"
+            $env:AUDITGUARD_TEST_POSTGRES = $null
+            $env:AUDITGUARD_TEST_POSTGRES_SKIP = $postgres.SkipReason
+        }
+        else {
+            Write-Host "PostgreSQL for the tests: $($postgres.ConnectionString -replace 'Password=[^;]*', 'Password=***')"
+            $env:AUDITGUARD_TEST_POSTGRES = $postgres.ConnectionString
+            $env:AUDITGUARD_TEST_POSTGRES_SKIP = $null
+        }
 
-    $summaryPath = Join-Path $ResultsOut 'pester-summary.json'
-    $env:AUDITGUARD_NUGET_PACKAGES = Get-NuGetPackagesFolder
-    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-ModuleTests.ps1') `
-        -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Module') -ResultPath (Join-Path $ResultsOut 'pester.nunit.xml') `
-        -SummaryPath $summaryPath
-    $pester = Read-PesterSummary -Suite 'Pester' -Path $summaryPath | Complete-SuiteResult -ExitCode $LASTEXITCODE
+        # Both suites always run, so one report shows everything; each is judged by its results
+        # and its exit code together (a crash can leave a result file that claims nothing failed).
+        $junit = Join-Path $ResultsOut 'xunit.junit.xml'
+        & dotnet test (Join-Path $Root 'tests/AuditGuard.Engine.Tests') -c $Configuration --nologo `
+            --logger "junit;LogFilePath=$junit" --logger 'console;verbosity=minimal' --results-directory $ResultsOut
+        $xunit = Read-JUnitResult -Suite 'xunit' -Path $junit | Complete-SuiteResult -ExitCode $LASTEXITCODE
+
+        $summaryPath = Join-Path $ResultsOut 'pester-summary.json'
+        $env:AUDITGUARD_NUGET_PACKAGES = Get-NuGetPackagesFolder
+        & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-ModuleTests.ps1') `
+            -ModulePath $ModuleOut -TestPath (Join-Path $Root 'tests/Module') -ResultPath (Join-Path $ResultsOut 'pester.nunit.xml') `
+            -SummaryPath $summaryPath
+        $pester = Read-PesterSummary -Suite 'Pester' -Path $summaryPath | Complete-SuiteResult -ExitCode $LASTEXITCODE
+    }
+    finally {
+        Stop-TestPostgres -Server $postgres
+        $env:AUDITGUARD_TEST_POSTGRES = $null
+    }
 
     $results = @($xunit, $pester)
     $results | Format-SuiteLine | ForEach-Object { Write-Host $_ }
+    if ($postgres.SkipReason) { Write-Host "PostgreSQL tests skipped: $($postgres.SkipReason)" }
     $summary = Get-TestSummary -Results $results
     Write-Host $summary.Line
     if (-not $summary.Succeeded) { exit 1 }

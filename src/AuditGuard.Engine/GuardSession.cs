@@ -11,6 +11,7 @@ using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Policy;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Central;
 using AuditGuard.Engine.Storage.Sqlite;
 
 namespace AuditGuard.Engine;
@@ -212,8 +213,54 @@ public sealed class GuardSession : IDisposable
         return group.IncludesCurrentProcess() ? group : throw StoreErrors.GroupNotJoined(name);
     }
 
+    /// <summary>
+    /// Opens (creating when the request allows) a store in a central PostgreSQL database and composes a
+    /// session over it. This host signs with the certificate in the options, or with its own key for
+    /// that store in the user's AuditGuard folder; running operations are held by locks on the server,
+    /// so any host can tell a running operation from an orphan.
+    /// </summary>
+    public static GuardSession OpenCentral(CentralStoreRequest request, GuardSessionOptions options)
+    {
+        IRecordStore store;
+        LocalKeyFiles keys;
+        try
+        {
+            store = CentralStores.Postgres().Open(request with { Clock = options.Clock, BusyTimeout = options.BusyTimeout });
+        }
+        catch
+        {
+            options.SigningKey?.Dispose();
+            throw;
+        }
+
+        try
+        {
+            keys = LocalKeyFiles.ForCentralStore(store.StoreId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            store.Dispose();
+            options.SigningKey?.Dispose();
+            throw SigningErrors.SecretKeyInaccessible(Path.GetTempPath(), e);
+        }
+
+        return Open(store, keys, options with { Liveness = options.Liveness ?? new StoreLockLivenessProbe((IStoreLocks)store, store.Location) }, secretKeyPerHost: true);
+    }
+
+    /// <summary>The stores of a central database (Get-AuditStore -ConnectionString -All).</summary>
+    public static IReadOnlyList<CentralStoreEntry> ListCentralStores(string connectionString) => CentralStores.Postgres().List(connectionString);
+
+    /// <summary>Creates or migrates a central database's schema and roles (Initialize-AuditDatabase).</summary>
+    public static CentralDatabaseReport InitializeCentralDatabase(string connectionString, CentralDatabaseOptions options) =>
+        CentralStores.Postgres().Initialize(connectionString, options, [new OperationsProjection().Table]);
+
+    /// <summary>Where a connection string leads, without its password.</summary>
+    public static string DescribeCentralDatabase(string connectionString) => CentralStores.Postgres().Describe(connectionString);
+
     /// <summary>Composes a session over an open store (which it owns from here on), its own keys kept in <paramref name="keyFiles"/>.</summary>
-    public static GuardSession Open(IRecordStore store, LocalKeyFiles keyFiles, GuardSessionOptions options)
+    public static GuardSession Open(IRecordStore store, LocalKeyFiles keyFiles, GuardSessionOptions options) => Open(store, keyFiles, options, secretKeyPerHost: false);
+
+    private static GuardSession Open(IRecordStore store, LocalKeyFiles keyFiles, GuardSessionOptions options, bool secretKeyPerHost)
     {
         var ledger = AuditLedger.Open(store, new LedgerOpenOptions
         {
@@ -222,6 +269,7 @@ public sealed class GuardSession : IDisposable
             Generator = options.Generator,
             Projections = [new OperationsProjection()],
             Clock = options.Clock,
+            SecretKeyPerHost = secretKeyPerHost,
         });
         var liveness = options.Liveness ?? new FileLockLivenessProbe(options.RunningFolder
             ?? Path.Combine(Path.GetDirectoryName(keyFiles.SecretKeyPath)!, store.StoreId.ToString("D") + ".running"), keyFiles.Group,
@@ -296,6 +344,39 @@ public sealed class GuardSession : IDisposable
 
     public RecordRow WriteCheckpoint() => _ledger.WriteCheckpoint();
 
+    /// <summary>
+    /// Ships this store's records to its copy in a central database (Sync-AuditStore), creating the
+    /// copy, named <paramref name="storeName"/> (this host and the store's id when null), on first use.
+    /// </summary>
+    public ShipResult ShipToCentral(string connectionString, string? storeName, Action<long, long>? progress)
+    {
+        var request = new CentralStoreRequest(connectionString, storeName ?? $"{Environment.MachineName} {StoreId:D}") { StoreId = StoreId, Clock = Clock };
+        using var destination = CentralStores.Postgres().Open(request);
+        return Ship(destination, progress);
+    }
+
+    /// <summary>Ships this store's records to its copy in the SQLite file <paramref name="path"/>, created with this store's id when missing.</summary>
+    public ShipResult ShipToFile(string path, Action<long, long>? progress)
+    {
+        using var destination = SqliteRecordStore.Open(path, new SqliteStoreOptions { StoreId = StoreId, Clock = Clock });
+        return Ship(destination, progress);
+    }
+
+    private ShipResult Ship(IRecordStore destination, Action<long, long>? progress)
+    {
+        using var snapshot = _ledger.OpenSnapshot();
+        return ChainShipping.Ship(snapshot, destination, [new OperationsProjection()], progress);
+    }
+
+    /// <summary>The head of this store's copy in a central database, to verify the store against (Test-AuditChain -Witness).</summary>
+    public WitnessRecord CentralWitness(string connectionString)
+    {
+        using var copy = CentralStores.Postgres().Open(new CentralStoreRequest(connectionString, StoreId.ToString("D")) { StoreId = StoreId, Create = false });
+        using var snapshot = copy.OpenSnapshot();
+        var head = snapshot.ReadRecords(new RecordFilter { Last = 1 }).FirstOrDefault() ?? throw StoreErrors.NotFound(copy.Location);
+        return new WitnessRecord(copy.Location, head.Body, head.Signature);
+    }
+
     /// <summary>Writes the newest checkpoint as a witness: its body to <paramref name="path"/>, its signature beside it.</summary>
     public RecordRow ExportWitness(string path, bool overwrite)
     {
@@ -315,6 +396,15 @@ public sealed class GuardSession : IDisposable
     }
 
     public RecordRow ChangeSetting(string name, object? value) => _ledger.ChangeSetting(name, value);
+
+    /// <summary>Registers another signer, whose key is elsewhere (Add-AuditSigner).</summary>
+    public RecordRow AddSigner(X509Certificate2 certificate) => _ledger.AddSigner(certificate);
+
+    /// <summary>Ends a signer by its fingerprint (Revoke-AuditSigner).</summary>
+    public RecordRow RevokeSigner(string fingerprint, string? reason) => _ledger.RevokeSigner(fingerprint, reason);
+
+    /// <summary>Every signer the chain registered, oldest first, and whether each may sign now.</summary>
+    public IReadOnlyList<(string Fingerprint, X509Certificate2 Certificate, long RegisteredAt, bool IsActive)> Signers() => _ledger.Signers();
 
     /// <summary>Rotates the store's signer to <paramref name="key"/>, which the session owns from here on.</summary>
     public RecordRow RotateSigner(SigningKey key) => _ledger.RotateSigner(key);

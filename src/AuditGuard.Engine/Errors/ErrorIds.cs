@@ -38,6 +38,13 @@ public static class ErrorIds
     public const string AuditStoreFolderUnsafe = nameof(AuditStoreFolderUnsafe);
     public const string AuditStoreGroupInvalid = nameof(AuditStoreGroupInvalid);
     public const string AuditStoreEmptied = nameof(AuditStoreEmptied);
+    public const string AuditStoreConnectionStringInvalid = nameof(AuditStoreConnectionStringInvalid);
+    public const string AuditStoreServerUnreachable = nameof(AuditStoreServerUnreachable);
+    public const string AuditStoreServerRefused = nameof(AuditStoreServerRefused);
+    public const string AuditStoreDatabaseNotInitialized = nameof(AuditStoreDatabaseNotInitialized);
+    public const string AuditStoreBackendUnavailable = nameof(AuditStoreBackendUnavailable);
+    public const string AuditStoreForked = nameof(AuditStoreForked);
+    public const string AuditStoreBehind = nameof(AuditStoreBehind);
     public const string AuditStoreSettingUnknown = nameof(AuditStoreSettingUnknown);
     public const string AuditStoreSettingInvalid = nameof(AuditStoreSettingInvalid);
 
@@ -56,6 +63,9 @@ public static class ErrorIds
     public const string SignerKeyUnavailable = nameof(SignerKeyUnavailable);
     public const string SignerNotRegistered = nameof(SignerNotRegistered);
     public const string SignerAlreadyRegistered = nameof(SignerAlreadyRegistered);
+    public const string SignerRevocationRefused = nameof(SignerRevocationRefused);
+    public const string SignerAlreadyActive = nameof(SignerAlreadyActive);
+    public const string SignerNotFound = nameof(SignerNotFound);
     public const string SigningCertificateNotFound = nameof(SigningCertificateNotFound);
     public const string SigningCertificatePasswordInvalid = nameof(SigningCertificatePasswordInvalid);
     public const string SigningCertificateUnreadable = nameof(SigningCertificateUnreadable);

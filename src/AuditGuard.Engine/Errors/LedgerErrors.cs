@@ -15,6 +15,18 @@ public static class LedgerErrors
         ErrorIds.SignerAlreadyRegistered, ErrorKind.InvalidArgument,
         $"The certificate with SHA-256 {fingerprint} is already the store's signer; rotation needs a different certificate.", fingerprint);
 
+    public static AuditGuardException SignerAlreadyActive(string subject, string fingerprint) => new(
+        ErrorIds.SignerAlreadyActive, ErrorKind.InvalidArgument,
+        $"The certificate '{subject}' (SHA-256 {fingerprint}) is already a registered signer of the store; nothing was recorded.", fingerprint);
+
+    public static AuditGuardException SignerNotActive(string path, string fingerprint) => new(
+        ErrorIds.SignerNotFound, ErrorKind.ObjectNotFound,
+        $"No registered signer of the store '{path}' has the fingerprint {fingerprint}; nothing was recorded. Get-AuditSigner lists the store's signers.", fingerprint);
+
+    public static AuditGuardException SignerRevocationRefused(string path, string fingerprint, string reason) => new(
+        ErrorIds.SignerRevocationRefused, ErrorKind.InvalidOperation,
+        $"The signer {fingerprint} of the store '{path}' was not revoked: {reason} Nothing was recorded.", fingerprint);
+
     public static AuditGuardException RecordNotFound(long sequence) => new(
         ErrorIds.AuditRecordNotFound, ErrorKind.ObjectNotFound,
         $"The store has no record with sequence {sequence}. Get-AuditStore shows the head sequence.", sequence);

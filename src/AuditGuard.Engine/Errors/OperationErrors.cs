@@ -93,7 +93,7 @@ public static class OperationErrors
 
     public static AuditGuardException LivenessUnavailable(string folder, Exception inner) => new(
         ErrorIds.OperationLivenessUnavailable, ErrorKind.WriteError,
-        $"The lock that shows this operation is running could not be taken in '{folder}' ({inner.Message}), so nothing was recorded or changed. Check that the folder beside the store is writable.", folder, inner);
+        $"The lock that shows this operation is running could not be taken in '{folder}' ({inner.Message}), so nothing was recorded or changed. Check that the folder beside the store is writable (for a store in a file) or the connection to its server (for a central store), then retry.", folder, inner);
 
     public static AuditGuardException ReasonInvalid(string reason) => new(
         ErrorIds.OperationReasonInvalid, ErrorKind.InvalidArgument,

@@ -144,4 +144,34 @@ public static class StoreErrors
     public static AuditGuardException NotFound(string path) => new(
         ErrorIds.AuditStoreNotFound, ErrorKind.ObjectNotFound,
         $"There is no store at '{path}'. -Store names an existing store; create a new one with Connect-AuditStore.", path);
+
+    public static AuditGuardException ConnectionStringInvalid(string reason) => new(
+        ErrorIds.AuditStoreConnectionStringInvalid, ErrorKind.InvalidArgument,
+        $"The connection string cannot be used: {reason}. Give an Npgsql connection string such as 'Host=db.example.org;Database=audit;Username=host01;SSL Mode=VerifyFull', with the password in -Credential.");
+
+    public static AuditGuardException ServerUnreachable(string location, Exception inner) => new(
+        ErrorIds.AuditStoreServerUnreachable, ErrorKind.OpenError,
+        $"The database server of '{location}' could not be reached or the connection was lost ({inner.Message}); nothing of this command was stored. Check the server, the network and the connection string, then retry.", location, inner);
+
+    public static AuditGuardException ServerRefused(string location, string reason, Exception inner) => new(
+        ErrorIds.AuditStoreServerRefused, ErrorKind.SecurityError,
+        $"The database server of '{location}' refused the connection: {reason}. Check the user name and the password given with -Credential.", location, inner);
+
+    public static AuditGuardException DatabaseNotInitialized(string location, int found, int expected) => new(
+        ErrorIds.AuditStoreDatabaseNotInitialized, ErrorKind.ResourceUnavailable,
+        found == 0
+            ? $"The database '{location}' has no AuditGuard schema. Its owner creates it, with the writer and reader roles, with Initialize-AuditDatabase."
+            : $"The database '{location}' has AuditGuard schema version {found}, and this version of AuditGuard needs {expected}. Its owner migrates it with Initialize-AuditDatabase.", location);
+
+    public static AuditGuardException BackendUnavailable(string backend, Exception inner) => new(
+        ErrorIds.AuditStoreBackendUnavailable, ErrorKind.ResourceUnavailable,
+        $"The {backend} back end of AuditGuard could not be loaded ({inner.Message}). Reinstall the module: its Dependencies folder is incomplete.", backend, inner);
+
+    public static AuditGuardException Forked(string source, string destination, long sequence, string reason) => new(
+        ErrorIds.AuditStoreForked, ErrorKind.SecurityError,
+        $"The store '{source}' and its copy at '{destination}' disagree at record {sequence}: {reason}. The chains have forked, so nothing was shipped and nothing is merged. Keep both for investigation (Test-AuditChain on each), and find out which history is true.", source);
+
+    public static AuditGuardException Behind(string source, string destination, long sourceHead, long destinationHead) => new(
+        ErrorIds.AuditStoreBehind, ErrorKind.SecurityError,
+        $"The store '{source}' ends at record {sourceHead}, but its copy at '{destination}' already holds records up to {destinationHead}: the store was rolled back or truncated since it was last shipped. Nothing was shipped. Run Test-AuditChain -Witness against the copy, and keep the store for investigation.", source);
 }

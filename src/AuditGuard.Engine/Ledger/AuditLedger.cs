@@ -163,6 +163,77 @@ public sealed class AuditLedger : IDisposable
         return Commit(new PendingAppend([draft], newKey))[0];
     }
 
+    /// <summary>
+    /// Registers another signer beside those in force (Add-AuditSigner): a signer.added record,
+    /// signed by this session's registered key, carrying <paramref name="certificate"/> (its public
+    /// part only). From the next record on, the holder of its key may sign: another host of a
+    /// central store, say, so an auditor sees which host wrote what.
+    /// </summary>
+    public RecordRow AddSigner(X509Certificate2 certificate)
+    {
+        SigningCertificateRules.ThrowIfUnfitToSignHere(certificate, _clock.GetUtcNow(), certificate.Subject);
+        var fingerprint = CertificateFingerprint.Of(certificate);
+        lock (_stateGate)
+        {
+            using var snapshot = _store.OpenSnapshot();
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            if (_signers.IsActive(fingerprint))
+            {
+                throw LedgerErrors.SignerAlreadyActive(certificate.Subject, fingerprint);
+            }
+        }
+
+        var draft = new RecordDraft(RecordTypes.SignerAdded, new JsonObject
+        {
+            ["certificate"] = Convert.ToBase64String(certificate.RawData),
+            ["fingerprint"] = fingerprint,
+            ["keyOrigin"] = KeyOrigins.Provided,
+            ["subject"] = certificate.Subject,
+        });
+        return Commit(new PendingAppend([draft], null))[0];
+    }
+
+    /// <summary>
+    /// Ends a signer (Revoke-AuditSigner): a signer.revoked record; a record its key signs after this
+    /// one fails verification. The key this session signs with, and the last signer, are not revoked here.
+    /// </summary>
+    public RecordRow RevokeSigner(string fingerprint, string? reason)
+    {
+        lock (_stateGate)
+        {
+            using var snapshot = _store.OpenSnapshot();
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            if (!_signers.IsActive(fingerprint))
+            {
+                throw LedgerErrors.SignerNotActive(Location, fingerprint);
+            }
+
+            if (_key?.Fingerprint == fingerprint)
+            {
+                throw LedgerErrors.SignerRevocationRefused(Location, fingerprint,
+                    "it is the key this session signs with. Connect with another registered signer to revoke it, or rotate away from it with Set-AuditSigner.");
+            }
+        }
+
+        var draft = new RecordDraft(RecordTypes.SignerRevoked, new JsonObject
+        {
+            ["fingerprint"] = fingerprint,
+            ["reason"] = reason is null ? null : RecordableText.Repair(reason, out _),
+        });
+        return Commit(new PendingAppend([draft], null))[0];
+    }
+
+    /// <summary>Every signer the chain registered, in the order they were added, and whether each may sign now.</summary>
+    public IReadOnlyList<(string Fingerprint, X509Certificate2 Certificate, long RegisteredAt, bool IsActive)> Signers()
+    {
+        lock (_stateGate)
+        {
+            using var snapshot = _store.OpenSnapshot();
+            RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
+            return _signers.All.Select(s => (s.Fingerprint, s.Certificate, s.RegisteredAt, _signers.IsActive(s.Fingerprint))).ToList();
+        }
+    }
+
     /// <summary>One consistent read view of the store.</summary>
     public IRecordSnapshot OpenSnapshot() => _store.OpenSnapshot();
 
@@ -321,6 +392,7 @@ public sealed class AuditLedger : IDisposable
             }
 
             _key = provided;
+            MakeHostSecretKey(options);
             return;
         }
 
@@ -328,6 +400,7 @@ public sealed class AuditLedger : IDisposable
         if (local is not null && _signers.IsActive(local.Fingerprint))
         {
             _key = local;
+            MakeHostSecretKey(options);
             return;
         }
 
@@ -335,6 +408,15 @@ public sealed class AuditLedger : IDisposable
         _readOnlyReason = unusable is not null ? $"its key file cannot be used: {unusable.Message}"
             : local is null ? $"its signing key is not here (no '{KeyFiles.SignerKeyPath}' and no certificate given)."
             : "the store's own key beside the database is no longer a registered signer (it was rotated or revoked).";
+    }
+
+    private void MakeHostSecretKey(LedgerOpenOptions options)
+    {
+        if (SecretKey is null && options.SecretKeyPerHost && !File.Exists(KeyFiles.SecretKeyPath))
+        {
+            LocalSecretKey.TryCreateExclusive(KeyFiles.SecretKeyPath, KeyFiles.Group);
+            SecretKey = TryLoadKeyFile(() => LocalSecretKey.TryLoad(KeyFiles.SecretKeyPath), out _);
+        }
     }
 
     /// <summary>

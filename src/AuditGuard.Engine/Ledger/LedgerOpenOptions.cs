@@ -22,6 +22,12 @@ public sealed record LedgerOpenOptions
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Make the secret key when it is missing and this host can sign: in a central store every host
+    /// keeps its own, so its secret values are keyed on the host that recorded them.
+    /// </summary>
+    public bool SecretKeyPerHost { get; init; }
+
     /// <summary>How long an empty store another process created is given to receive its genesis record.</summary>
     public TimeSpan GenesisWait { get; init; } = TimeSpan.FromSeconds(5);
 }

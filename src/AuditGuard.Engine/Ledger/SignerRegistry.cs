@@ -17,6 +17,9 @@ internal sealed class SignerRegistry
 
     public bool IsEmpty => _known.Count == 0;
 
+    /// <summary>Every signer the chain registered, oldest first.</summary>
+    public IEnumerable<SignerEntry> All => _known.Values.OrderBy(s => s.RegisteredAt);
+
     public IEnumerable<SignerEntry> Active => _active.Select(f => _known[f]);
 
     public bool IsActive(string fingerprint) => _active.Contains(fingerprint);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Storage.Central;
 
 namespace AuditGuard.Engine.Operations;
 
@@ -86,7 +87,7 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
             var who = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName} {Environment.ProcessId}\n");
             stream.Write(System.Text.Encoding.UTF8.GetBytes(who));
             stream.Flush();
-            return new OperationHold(stream, path);
+            return new OperationHold(stream, () => File.Delete(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -181,12 +182,12 @@ public sealed class FileLockLivenessProbe(string folder, UnixGroup? group = null
 }
 
 /// <summary>
-/// A running operation's lock. Completed, it is removed (the file first, then the handle, so no
-/// one can take a lock the run still counts on); disposed without completing, as when the run is
-/// torn down by an exception it could not survive, only the handle is let go and the operation
-/// reads as an orphan, which is what it has become.
+/// A running operation's lock. Completed, what marks it is removed first (a lock file), then the
+/// lock is let go, so no one can take a lock the run still counts on; disposed without completing,
+/// as when the run is torn down by an exception it could not survive, only the lock is let go and
+/// the operation reads as an orphan, which is what it has become.
 /// </summary>
-public sealed class OperationHold(FileStream stream, string path) : IDisposable
+public sealed class OperationHold(IDisposable held, Action? removeWhenComplete = null) : IDisposable
 {
     private bool _completed;
 
@@ -199,14 +200,33 @@ public sealed class OperationHold(FileStream stream, string path) : IDisposable
         {
             try
             {
-                File.Delete(path);
+                removeWhenComplete?.Invoke();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Closing still releases the lock; a file left behind matters only while the operation reads Executing.
+                // Letting go still releases the lock; a mark left behind matters only while the operation reads Executing.
             }
         }
 
-        stream.Dispose();
+        held.Dispose();
+    }
+}
+
+/// <summary>
+/// Liveness by a lock the store's server holds for the running operation's own connection, and
+/// drops when that connection ends: a host that dies, or is cut off, lets go of it. Any host can
+/// tell a running operation from an orphan, whichever host ran it.
+/// </summary>
+public sealed class StoreLockLivenessProbe(IStoreLocks locks, string location) : ILivenessProbe
+{
+    public OperationHold Hold(Guid operationId) =>
+        locks.TryHold(operationId) is { } held ? new OperationHold(held)
+            : throw OperationErrors.LivenessUnavailable(location, new IOException($"another connection holds the lock of the operation {operationId:D}"));
+
+    public OperationLiveness Check(Guid operationId, ActorIdentity actor) =>
+        locks.IsHeld(operationId) ? OperationLiveness.Running : OperationLiveness.Orphaned;
+
+    public void Release(Guid operationId)
+    {
     }
 }

@@ -12,4 +12,29 @@ public sealed record LocalKeyFiles(string SignerKeyPath, string SecretKeyPath)
     public UnixGroup? Group { get; init; }
 
     public static LocalKeyFiles Beside(string databasePath) => new(databasePath + ".signer.pfx", databasePath + ".secret.key");
+
+    /// <summary>
+    /// This host's own keys for the central store <paramref name="storeId"/>: in the user's private
+    /// AuditGuard folder (made 0700 when missing), since the store itself is on a server every host shares.
+    /// </summary>
+    public static LocalKeyFiles ForCentralStore(Guid storeId)
+    {
+        var appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        var folder = Path.Combine(appData, "AuditGuard", "central");
+        if (!Directory.Exists(folder))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(folder)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        var name = Path.Combine(folder, storeId.ToString("D"));
+        return new(name + ".signer.pfx", name + ".secret.key");
+    }
 }

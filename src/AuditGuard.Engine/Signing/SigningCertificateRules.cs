@@ -42,6 +42,12 @@ internal static class SigningCertificateRules
             throw SigningErrors.NoPrivateKey(target);
         }
 
+        ThrowIfUnfitToSignHere(certificate, now, target);
+    }
+
+    /// <summary>The same rules for a certificate whose key is elsewhere (another host's, enrolled with Add-AuditSigner): all but holding the key.</summary>
+    public static void ThrowIfUnfitToSignHere(X509Certificate2 certificate, DateTimeOffset now, string target)
+    {
         ThrowIfAlgorithmUnfit(certificate, target);
 
         var notBefore = new DateTimeOffset(certificate.NotBefore);

@@ -35,7 +35,7 @@ public sealed class ArchitectureTests
     {
         var namespaces = typeof(GuardSession).Assembly.GetTypes().Select(t => t.Namespace).ToHashSet();
 
-        foreach (var folder in new[] { "Common", "Canonical", "Errors", "Hosting", "Signing", "Storage", "Storage.Sqlite", "Ledger", "Ledger.Verification",
+        foreach (var folder in new[] { "Common", "Canonical", "Errors", "Hosting", "Signing", "Storage", "Storage.Sqlite", "Storage.Central", "Ledger", "Ledger.Verification",
                      "Connectors", "Policy", "Operations", "Operations.Records" })
         {
             Assert.Contains($"{Root}.{folder}", namespaces);
@@ -56,10 +56,28 @@ public sealed class ArchitectureTests
             "AuditGuard.Engine.Storage.IRecordSnapshot",
             "AuditGuard.Engine.Storage.IAppendTransaction",
             "AuditGuard.Engine.Storage.Sqlite",
+            "AuditGuard.Engine.Postgres",
             "AuditGuard.Engine.Operations.OperationRunner",
+            "Npgsql",
             "Microsoft.Data.Sqlite",
             "SQLitePCL").GetResult();
 
+        Assert.True(result.IsSuccessful, string.Join(", ", result.FailingTypeNames ?? []));
+    }
+
+    [Fact]
+    public void The_PostgreSQL_back_end_is_its_own_assembly_that_nothing_else_references()
+    {
+        var postgres = typeof(AuditGuard.Engine.Postgres.PostgresStoreProvider).Assembly;
+        foreach (var assembly in new[] { typeof(GuardSession).Assembly, typeof(AuditRisk).Assembly })
+        {
+            // Loaded by name when a central store is opened, so users of stores in files never load it or its driver.
+            Assert.DoesNotContain(assembly.GetReferencedAssemblies(), a => a.Name is "AuditGuard.Engine.Postgres" or "Npgsql");
+        }
+
+        Assert.Equal(AuditGuard.Engine.Storage.Central.CentralStores.PostgresAssembly, postgres.GetName().Name);
+        Assert.Contains(postgres.GetReferencedAssemblies(), a => a.Name == "Npgsql");
+        var result = Types.InAssembly(postgres).ShouldNot().HaveDependencyOnAny("AuditGuard.Engine.Operations", "AuditGuard.Engine.Ledger", "Microsoft.Data.Sqlite").GetResult();
         Assert.True(result.IsSuccessful, string.Join(", ", result.FailingTypeNames ?? []));
     }
 }

@@ -31,7 +31,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_new_store_has_an_id_and_no_records()
     {
         using var store = Backend.Open();
@@ -48,7 +48,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(0, snapshot.CountRecords(0, null));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Reopening_a_store_keeps_its_id_and_its_records()
     {
         Guid id;
@@ -64,7 +64,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         AssertSameRows(written, reopened.OpenSnapshotRecords(new RecordFilter()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Rows_read_back_byte_for_byte_and_the_head_follows_the_newest()
     {
         using var store = Backend.Open();
@@ -80,7 +80,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(written[^1].Hash, head.Value.Hash);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Reads_select_by_sequence_range_operation_type_and_time()
     {
         using var store = Backend.Open();
@@ -120,7 +120,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Null(snapshot.LastSequenceOfTypes(["test.none"]));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_transaction_that_fails_stores_nothing_of_itself()
     {
         using var store = Backend.Open();
@@ -143,7 +143,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Null(snapshot.FindProjectionRow(Items, "a"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_row_that_would_fork_the_chain_or_reuse_a_sequence_is_refused()
     {
         using var store = Backend.Open();
@@ -167,7 +167,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         AssertSameRows(written, store.OpenSnapshotRecords(new RecordFilter()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Blobs_are_kept_once_by_digest_and_read_back()
     {
         using var store = Backend.Open();
@@ -190,7 +190,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Null(snapshot.ReadBlob(SHA256.HashData("never stored"u8.ToArray())));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_copy_is_one_complete_SQLite_file_that_opens_as_the_same_store()
     {
         var folder = Directory.CreateTempSubdirectory("auditguard-copy-").FullName;
@@ -229,7 +229,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_derived_table_is_made_once_from_its_declaration_and_remade_when_it_changes()
     {
         using var store = Backend.Open();
@@ -255,7 +255,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(redeclared.Definition, ProjectionTable.FromDefinition(redeclared.Definition).Definition);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Derived_rows_are_added_changed_found_and_queried_in_key_order()
     {
         using var store = Backend.Open();
@@ -290,7 +290,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(["b", "c", "a"], snapshot.ReadProjection(Items, new ProjectionQuery([], OrderBy: "size")).Select(r => r.Text("id")!).ToArray());
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_derived_change_that_does_not_land_is_refused()
     {
         using var store = Backend.Open();
@@ -318,7 +318,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal("red", snapshot.FindProjectionRow(Items, "a")!.Text("colour"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_snapshot_sees_the_store_as_it_was_when_opened()
     {
         using var store = Backend.Open();
@@ -339,7 +339,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(3, after.CountRecords(0, null));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Concurrent_appenders_on_their_own_connections_never_fork()
     {
         const int Writers = 4;
@@ -373,7 +373,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Records_cannot_be_changed_or_deleted_by_the_stores_own_writer()
     {
         List<RecordRow> written;
@@ -389,7 +389,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         AssertSameRows(written, reopened.OpenSnapshotRecords(new RecordFilter()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_tamper_hooks_change_exactly_what_they_say()
     {
         var payload = Encoding.UTF8.GetBytes("a blob");
@@ -449,7 +449,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         AssertSameRows(written, restored.OpenSnapshotRecords(new RecordFilter()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_store_with_a_planted_object_refuses_every_write_and_stays_readable()
     {
         List<RecordRow> written;
@@ -474,7 +474,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         AssertSameRows(written, snapshot.ReadRecords(new RecordFilter()));
     }
 
-    [Fact]
+    [SkippableFact]
     public void An_object_planted_while_the_store_is_open_is_caught_before_the_next_write()
     {
         using var store = Backend.Open();
@@ -493,7 +493,7 @@ public abstract class RecordStoreConformance<TBackend> : IDisposable
         Assert.Equal(2, snapshot.CountRecords(0, null));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_closed_store_says_so()
     {
         var store = Backend.Open();

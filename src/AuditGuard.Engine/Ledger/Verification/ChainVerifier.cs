@@ -77,6 +77,10 @@ public static class ChainVerifier
         {
             Witness.Check(witness, source, FoldSigners(source, before: null), verdicts);
         }
+        else if (options.WitnessRecord is { } record)
+        {
+            Witness.Check(record, source, FoldSigners(source, before: null), verdicts);
+        }
         else
         {
             verdicts.Add(VerdictKind.Unanchored, null, null,

@@ -12,6 +12,9 @@ public sealed record VerifyOptions
     /// <summary>A checkpoint exported by <see cref="Witness.Export"/>, kept where the writer cannot rewrite it.</summary>
     public string? WitnessPath { get; init; }
 
+    /// <summary>The head record of a copy of the chain kept elsewhere (a central store it was shipped to), checked as a witness is.</summary>
+    public WitnessRecord? WitnessRecord { get; init; }
+
     /// <summary>
     /// The signers the caller expects (SHA-256 fingerprints or SHA-1 thumbprints): a record signed
     /// by any other is an UnexpectedSigner error. This pins a store to its key, so one rebuilt with a

@@ -41,6 +41,29 @@ public static class Witness
             throw LedgerErrors.WitnessUnreadable(path, problem ?? $"it is a '{witness!.Type}' record, not a checkpoint.");
         }
 
+        Check(new WitnessRecord(path, body, signature), witness, source, signers, verdicts);
+    }
+
+    /// <summary>
+    /// Adds the verdicts a record kept elsewhere proves about <paramref name="source"/>: the head of
+    /// a copy (a central store the chain was shipped to) is a witness just as an exported checkpoint is.
+    /// </summary>
+    internal static void Check(WitnessRecord record, IChainSource source, SignerRegistry signers, VerdictCollector verdicts)
+    {
+        var witness = ParsedBody.TryParse(record.Body, out var problem);
+        if (witness is null)
+        {
+            verdicts.Add(VerdictKind.BodyMalformed, null, record.Label, $"The witness record cannot be read: {problem}");
+            return;
+        }
+
+        Check(record, witness, source, signers, verdicts);
+    }
+
+    private static void Check(WitnessRecord record, ParsedBody witness, IChainSource source, SignerRegistry signers, VerdictCollector verdicts)
+    {
+        var (path, body, signature) = (record.Label, record.Body, record.Signature);
+
         if (witness.Store != source.StoreId.ToString("D"))
         {
             verdicts.Add(VerdictKind.StoreMismatch, witness.Sequence, path,
@@ -75,3 +98,6 @@ public static class Witness
         }
     }
 }
+
+/// <summary>A record of the chain kept where its writer cannot rewrite it (a checkpoint file, a central copy's head): its exact body and signature, and where it came from.</summary>
+public sealed record WitnessRecord(string Label, byte[] Body, byte[] Signature);

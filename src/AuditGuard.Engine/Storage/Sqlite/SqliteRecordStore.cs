@@ -122,7 +122,7 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             connection = Connect(fullPath, SqliteOpenMode.ReadWrite, options);
             var open = connection;
-            var (storeId, version, isNew) = SqliteRetry.Run(() => Initialise(open, fullPath, createdFile, options.Group, options.Clock), options.BusyTimeout, options.Clock, fullPath);
+            var (storeId, version, isNew) = SqliteRetry.Run(() => Initialise(open, fullPath, createdFile, options), options.BusyTimeout, options.Clock, fullPath);
             SqliteRetry.Run(() => EnableWriteAheadLog(open), options.BusyTimeout, options.Clock, fullPath);
             return new SqliteRecordStore(fullPath, connection, storeId, version, isNew, options);
         }
@@ -386,7 +386,7 @@ public sealed class SqliteRecordStore : IRecordStore
         }
     }
 
-    private static (Guid StoreId, int Version, bool IsNew) Initialise(SqliteConnection connection, string path, bool createdFile, UnixGroup? group, TimeProvider clock)
+    private static (Guid StoreId, int Version, bool IsNew) Initialise(SqliteConnection connection, string path, bool createdFile, SqliteStoreOptions options)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var applicationId = Convert.ToInt32(Scalar(connection, transaction, "PRAGMA application_id"), CultureInfo.InvariantCulture);
@@ -406,7 +406,7 @@ public sealed class SqliteRecordStore : IRecordStore
             // An empty file this open did not create becomes a store only when it is the caller's own.
             if (!createdFile)
             {
-                StoreFiles.ThrowIfNotOwnPrivateFile(path, group);
+                StoreFiles.ThrowIfNotOwnPrivateFile(path, options.Group);
             }
 
             version = 0;
@@ -418,13 +418,13 @@ public sealed class SqliteRecordStore : IRecordStore
 
         if (version < SqliteSchema.CurrentVersion)
         {
-            SqliteSchema.Migrate(connection, version, clock.GetUtcNow());
+            SqliteSchema.Migrate(connection, version, options.Clock.GetUtcNow());
         }
 
         if (version == 0)
         {
             Execute(connection, transaction,
-                $"PRAGMA application_id = {SqliteSchema.ApplicationId}; INSERT INTO store_meta(key, value) VALUES ('store_id', '{Guid.NewGuid():D}');");
+                $"PRAGMA application_id = {SqliteSchema.ApplicationId}; INSERT INTO store_meta(key, value) VALUES ('store_id', '{options.StoreId ?? Guid.NewGuid():D}');");
         }
 
         var storeId = Guid.Parse((string)Scalar(connection, transaction, "SELECT value FROM store_meta WHERE key = 'store_id'")!);

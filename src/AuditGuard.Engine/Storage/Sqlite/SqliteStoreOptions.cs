@@ -23,4 +23,7 @@ public sealed record SqliteStoreOptions
     public UnixGroup? Group { get; init; }
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>For a store created by this open: the id it takes (a copy of a store kept elsewhere keeps its own); a new one when null.</summary>
+    public Guid? StoreId { get; init; }
 }

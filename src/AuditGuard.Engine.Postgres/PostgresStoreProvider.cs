@@ -1,0 +1,57 @@
+using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Central;
+using Npgsql;
+
+namespace AuditGuard.Engine.Postgres;
+
+/// <summary>The PostgreSQL back end, as the engine finds it (<see cref="CentralStores"/>).</summary>
+public sealed class PostgresStoreProvider : ICentralStoreProvider
+{
+    public IRecordStore Open(CentralStoreRequest request) => PostgresRecordStore.Open(request);
+
+    public string Describe(string connectionString) => PostgresConnections.Describe(PostgresConnections.Parse(connectionString));
+
+    public IReadOnlyList<CentralStoreEntry> List(string connectionString)
+    {
+        var builder = PostgresConnections.Parse(connectionString);
+        var database = PostgresConnections.Describe(builder);
+        using var connection = PostgresConnections.Open(builder, database);
+        try
+        {
+            var version = PostgresSchema.ReadVersion(connection);
+            if (version != PostgresSchema.CurrentVersion)
+            {
+                throw version > PostgresSchema.CurrentVersion
+                    ? StoreErrors.SchemaTooNew(database, version, PostgresSchema.CurrentVersion)
+                    : StoreErrors.DatabaseNotInitialized(database, version, PostgresSchema.CurrentVersion);
+            }
+
+            using var command = new NpgsqlCommand($"""
+                SELECT s.name, s.store_id, s.created,
+                       (SELECT count(*) FROM {PostgresSchema.Name}.records r WHERE r.store_id = s.store_id),
+                       h.seq, h.hash
+                  FROM {PostgresSchema.Name}.stores s
+                  LEFT JOIN LATERAL (SELECT seq, hash FROM {PostgresSchema.Name}.records r WHERE r.store_id = s.store_id ORDER BY seq DESC LIMIT 1) h ON true
+                 ORDER BY s.created, s.name
+                """, connection);
+            using var reader = command.ExecuteReader();
+            var stores = new List<CentralStoreEntry>();
+            while (reader.Read())
+            {
+                stores.Add(new CentralStoreEntry(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.IsDBNull(5) ? null : Hex.Lower(reader.GetFieldValue<byte[]>(5))));
+            }
+
+            return stores;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            throw PostgresErrors.Reading(e, database);
+        }
+    }
+
+    public CentralDatabaseReport Initialize(string connectionString, CentralDatabaseOptions options, IReadOnlyList<ProjectionTable> projections) =>
+        PostgresDatabaseSetup.Initialize(connectionString, options, projections);
+}

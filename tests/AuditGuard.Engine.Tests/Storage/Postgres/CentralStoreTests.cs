@@ -1,0 +1,295 @@
+using System.Text.Json.Nodes;
+using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Ledger;
+using AuditGuard.Engine.Ledger.Verification;
+using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Postgres;
+using AuditGuard.Engine.Signing;
+using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Central;
+using AuditGuard.Engine.Storage.Sqlite;
+using AuditGuard.Engine.Tests.Ledger;
+using Npgsql;
+
+namespace AuditGuard.Engine.Tests.Storage.Postgres;
+
+/// <summary>What a central store adds to a store in a file: many signers on one chain, roles, shipping, witnesses, locks on the server.</summary>
+public sealed class CentralStoreTests : IDisposable
+{
+    private readonly PostgresBackend _backend = new();
+    private readonly TempFolder _temp = new();
+
+    public void Dispose()
+    {
+        _backend.Dispose();
+        _temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [SkippableFact]
+    public void Four_hosts_with_their_own_signers_append_to_one_chain_without_a_fork_and_each_record_names_its_host()
+    {
+        var keys = Enumerable.Range(0, 4).Select(i => NewKey($"CN=host{i}")).ToList();
+        using (var admin = LedgerFixture.Open(_backend))
+        {
+            foreach (var key in keys)
+            {
+                admin.AddSigner(key.Certificate);
+            }
+        }
+
+        const int Each = 20;
+        var writer = PostgresServer.LoginAs(_backend.ConnectionString, new CentralDatabaseOptions().WriterRole);
+        using var ready = new Barrier(keys.Count);
+        Parallel.For(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = keys.Count }, host =>
+        {
+            using var ledger = AuditLedger.Open(new PostgresStoreProvider().Open(new CentralStoreRequest(writer, "store")), new LedgerOpenOptions
+            {
+                KeyFiles = _backend.KeyFiles("host" + host),
+                SigningKey = Copy(keys[host]),
+                Projections = [new OperationsProjection()],
+            });
+            ready.SignalAndWait();
+            for (var i = 0; i < Each; i++)
+            {
+                ledger.Append(new RecordDraft("test.note", new JsonObject { ["host"] = host, ["n"] = i }));
+            }
+        });
+
+        using var check = LedgerFixture.Open(_backend);
+        var result = check.Verify(new VerifyOptions());
+        Assert.True(result.IsValid, string.Join("; ", result.Verdicts.Select(v => v.Message)));
+        var notes = check.ReadRecords(new RecordFilter { Types = ["test.note"] }).ToList();
+        Assert.Equal(keys.Count * Each, notes.Count);
+        foreach (var note in notes)
+        {
+            var host = (int)JsonNode.Parse(note.Body)!["host"]!;
+            Assert.Equal(keys[host].Fingerprint, note.Signer);
+        }
+    }
+
+    [SkippableFact]
+    public void A_revoked_signers_later_record_fails_verification_and_the_signer_in_use_cannot_be_revoked()
+    {
+        var host = NewKey("CN=host");
+        using (var admin = LedgerFixture.Open(_backend))
+        {
+            admin.AddSigner(host.Certificate);
+            Assert.Equal(ErrorIds.SignerAlreadyActive, Assert.Throws<AuditGuardException>(() => admin.AddSigner(host.Certificate)).ErrorId);
+        }
+
+        using (var asHost = OpenAs(host))
+        {
+            asHost.Append(LedgerFixture.Note(1));
+            var own = Assert.Throws<AuditGuardException>(() => asHost.RevokeSigner(host.Fingerprint, "test"));
+            Assert.Equal(ErrorIds.SignerRevocationRefused, own.ErrorId);
+        }
+
+        using (var admin = LedgerFixture.Open(_backend))
+        {
+            admin.RevokeSigner(host.Fingerprint, "host retired");
+            Assert.False(admin.Signers().Single(s => s.Fingerprint == host.Fingerprint).IsActive);
+            Assert.True(admin.Verify(new VerifyOptions()).IsValid);
+        }
+
+        var refused = Assert.Throws<AuditGuardException>(() => OpenAs(host));
+        Assert.Equal(ErrorIds.SignerNotRegistered, refused.ErrorId);
+    }
+
+    [SkippableFact]
+    public void A_reader_opens_read_only_and_neither_role_may_change_a_record()
+    {
+        using (var ledger = LedgerFixture.Open(_backend))
+        {
+            ledger.Append(LedgerFixture.Note(1));
+        }
+
+        var options = new CentralDatabaseOptions();
+        var reader = PostgresServer.LoginAs(_backend.ConnectionString, options.ReaderRole);
+        using (var store = new PostgresStoreProvider().Open(new CentralStoreRequest(reader, "store") { Create = false }))
+        {
+            Assert.NotNull(store.ReadOnlyReason);
+            Assert.Equal(2, store.GetSummary().RecordCount);
+            Assert.Equal(ErrorIds.AuditStoreReadOnly, Assert.Throws<AuditGuardException>(() => store.Append(_ => 0)).ErrorId);
+        }
+
+        foreach (var role in new[] { options.ReaderRole, options.WriterRole })
+        {
+            var login = PostgresServer.LoginAs(_backend.ConnectionString, role);
+            foreach (var sql in new[] { "UPDATE auditguard.records SET type = 'x'", "DELETE FROM auditguard.records", "TRUNCATE auditguard.records CASCADE",
+                         "UPDATE auditguard.blobs SET bytes = NULL", "DELETE FROM auditguard.stores" })
+            {
+                var error = Assert.Throws<PostgresException>(() => PostgresServer.Execute(login, sql));
+                Assert.Equal(PostgresErrors.InsufficientPrivilege, error.SqlState);
+            }
+        }
+
+        // The owner is refused by the triggers, not by privileges.
+        var owner = Assert.Throws<PostgresException>(() => PostgresServer.Execute(_backend.ConnectionString, "TRUNCATE auditguard.records CASCADE"));
+        Assert.Contains("append-only", owner.MessageText, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void A_rule_or_a_disabled_trigger_is_an_alteration_that_stops_every_write()
+    {
+        using (var ledger = LedgerFixture.Open(_backend))
+        {
+            ledger.Append(LedgerFixture.Note(1));
+        }
+
+        PostgresServer.Execute(_backend.ConnectionString, "ALTER TABLE auditguard.records DISABLE TRIGGER records_append_only");
+        using (var store = _backend.Open())
+        {
+            Assert.Contains(store.SchemaAlterations, a => a.Contains("records_append_only", StringComparison.Ordinal));
+        }
+
+        PostgresServer.Execute(_backend.ConnectionString, "ALTER TABLE auditguard.records ENABLE TRIGGER records_append_only");
+        PostgresServer.Execute(_backend.ConnectionString, "CREATE RULE hide AS ON INSERT TO auditguard.blobs DO INSTEAD NOTHING");
+        using var altered = LedgerFixture.Open(_backend);
+        Assert.True(altered.IsReadOnly);
+        Assert.Equal(ErrorIds.AuditStoreSchemaAltered, Assert.Throws<AuditGuardException>(() => altered.Append(LedgerFixture.Note(2))).ErrorId);
+        Assert.Contains(altered.Verify(new VerifyOptions()).Verdicts, v => v.Kind == VerdictKind.SchemaAltered);
+    }
+
+    [SkippableFact]
+    public void An_append_after_the_server_dropped_the_connection_reconnects_and_lands_once()
+    {
+        using var ledger = LedgerFixture.Open(_backend);
+        ledger.Append(LedgerFixture.Note(1));
+
+        PostgresServer.Execute(_backend.ConnectionString,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        ledger.Append(LedgerFixture.Note(2));
+
+        Assert.Equal(3, ledger.GetSummary().Store.RecordCount);
+        Assert.True(ledger.Verify(new VerifyOptions()).IsValid);
+    }
+
+    [SkippableFact]
+    public void A_wrong_password_is_refused_without_repeating_it()
+    {
+        var wrong = new NpgsqlConnectionStringBuilder(_backend.ConnectionString) { Password = "not-the-Password-42" }.ConnectionString;
+
+        var error = Assert.Throws<AuditGuardException>(() => new PostgresStoreProvider().Open(new CentralStoreRequest(wrong, "store")));
+
+        Assert.Equal(ErrorIds.AuditStoreServerRefused, error.ErrorId);
+        Assert.DoesNotContain("not-the-Password-42", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-Password-42", error.Target?.ToString() ?? "", StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void A_lock_on_the_server_shows_an_operation_running_until_its_connection_lets_go()
+    {
+        using var store = (PostgresRecordStore)_backend.Open();
+        using var other = (PostgresRecordStore)_backend.Open();
+        var probe = new StoreLockLivenessProbe(other, other.Location);
+        var operation = Guid.NewGuid();
+
+        var hold = new StoreLockLivenessProbe(store, store.Location).Hold(operation);
+        Assert.Equal(OperationLiveness.Running, probe.Check(operation, null!));
+        Assert.Equal(OperationLiveness.Orphaned, probe.Check(Guid.NewGuid(), null!));
+        hold.Dispose();
+        Assert.Equal(OperationLiveness.Orphaned, probe.Check(operation, null!));
+    }
+
+    [SkippableFact]
+    public void Shipping_a_local_store_is_idempotent_resumable_and_verified_on_arrival()
+    {
+        var path = LedgerFixture.CreateWithNotes(_temp, 3);
+        Guid id;
+        using (var local = LedgerFixture.Open(path, withOperations: true))
+        {
+            id = local.StoreId;
+            var first = Ship(local);
+            Assert.Equal(4, first.Shipped);
+            Assert.Equal(0, Ship(local).Shipped);
+            local.Append(LedgerFixture.Note(4));
+            var resumed = Ship(local);
+            Assert.Equal((1L, 3L, 4L), (resumed.Shipped, resumed.DestinationHeadBefore!.Value, resumed.DestinationHead!.Value));
+        }
+
+        using var copy = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = id, Create = false });
+        using var ledger = AuditLedger.Open(copy, new LedgerOpenOptions { KeyFiles = _backend.KeyFiles("copy"), Projections = [new OperationsProjection()] });
+        Assert.True(ledger.IsReadOnly);
+        var verified = ledger.Verify(new VerifyOptions());
+        Assert.True(verified.IsValid, string.Join("; ", verified.Verdicts.Select(v => v.Message)));
+        Assert.Equal(id, verified.StoreId);
+    }
+
+    [SkippableFact]
+    public void A_store_rolled_back_after_shipping_is_refused_and_reported_RolledBack_against_its_copy()
+    {
+        var path = LedgerFixture.CreateWithNotes(_temp, 2);
+        var older = _temp.File("older.db");
+        using (var local = LedgerFixture.Open(path, withOperations: true))
+        {
+            local.CopyTo(older);
+            local.Append(LedgerFixture.Note(3));
+            Ship(local);
+        }
+
+        // The store is swapped for the copy taken before the last record was shipped.
+        File.Copy(older, path, overwrite: true);
+        using var rolledBack = LedgerFixture.Open(path, withOperations: true);
+        var behind = Assert.Throws<AuditGuardException>(() => Ship(rolledBack));
+        Assert.Equal(ErrorIds.AuditStoreBehind, behind.ErrorId);
+
+        var witness = Witness(rolledBack.StoreId);
+        var result = rolledBack.Verify(new VerifyOptions { WitnessRecord = witness });
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Verdicts, v => v.Kind == VerdictKind.Truncated);
+
+        // Written on after the rollback, the store holds another history where its copy has one: a fork.
+        rolledBack.Append(LedgerFixture.Note(30));
+        var forked = Assert.Throws<AuditGuardException>(() => Ship(rolledBack));
+        Assert.Equal(ErrorIds.AuditStoreForked, forked.ErrorId);
+        Assert.Contains(rolledBack.Verify(new VerifyOptions { WitnessRecord = witness }).Verdicts, v => v.Kind == VerdictKind.RolledBack);
+    }
+
+    [SkippableFact]
+    public void A_tampered_record_is_not_shipped_and_nothing_after_it_is()
+    {
+        var path = LedgerFixture.CreateWithNotes(_temp, 4);
+        LedgerFixture.Sqlite(path, """
+            DROP TRIGGER records_append_only_update;
+            UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'note 2', 'note 9') AS BLOB) WHERE seq = 2;
+            """);
+        using var local = LedgerFixture.Open(path, withOperations: true);
+        var error = Assert.Throws<AuditGuardException>(() => Ship(local));
+
+        Assert.Equal(ErrorIds.RecordUntrusted, error.ErrorId);
+        using var copy = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = local.StoreId, Create = false });
+        Assert.Equal(0, copy.GetSummary().RecordCount);
+    }
+
+    private ShipResult Ship(AuditLedger local)
+    {
+        using var destination = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = local.StoreId });
+        using var snapshot = local.OpenSnapshot();
+        return ChainShipping.Ship(snapshot, destination, [new OperationsProjection()]);
+    }
+
+    private WitnessRecord Witness(Guid storeId)
+    {
+        using var copy = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = storeId, Create = false });
+        using var snapshot = copy.OpenSnapshot();
+        var head = snapshot.ReadRecords(new RecordFilter { Last = 1 }).Single();
+        return new WitnessRecord(copy.Location, head.Body, head.Signature);
+    }
+
+    private AuditLedger OpenAs(SigningKey key) => AuditLedger.Open(_backend.Open(), new LedgerOpenOptions
+    {
+        KeyFiles = _backend.KeyFiles("other"),
+        SigningKey = Copy(key),
+        Projections = [new OperationsProjection()],
+    });
+
+    /// <summary>Another handle on the same key, for a ledger to own and dispose.</summary>
+    private static SigningKey Copy(SigningKey key) => SigningKey.FromCertificate(
+        System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            key.Certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null,
+            System.Security.Cryptography.X509Certificates.X509KeyStorageFlags.Exportable), TimeProvider.System);
+
+    private static SigningKey NewKey(string subject) =>
+        SigningKey.FromCertificate(SigningCertificateFactory.CreateSelfSigned(subject, SigningKeyAlgorithm.EcdsaP256, TimeSpan.FromDays(30), TimeProvider.System), TimeProvider.System);
+}
