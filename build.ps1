@@ -180,8 +180,27 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Demo.ps1') -ModulePath $ModuleOut
-    if ($LASTEXITCODE -ne 0) { throw "The demo failed with exit code $LASTEXITCODE." }
+    # Where PostgreSQL is installed, the demo also shows a central store, on a throwaway server it
+    # stops afterwards; it installs nothing, and runs on SQLite alone without one.
+    Import-Module (Join-Path $Root 'tools/TestPostgres.psm1') -Force
+    $postgres = Start-TestPostgres -NoInstall
+    try {
+        if ($postgres.SkipReason) {
+            Write-Host "The demo runs without a central store: $($postgres.SkipReason)"
+        }
+        else {
+            $env:AUDITGUARD_DEMO_POSTGRES = "Host=127.0.0.1;Port=$($postgres.Port);Database=postgres"
+            $env:AUDITGUARD_DEMO_POSTGRES_USER = 'postgres'
+            $env:AUDITGUARD_DEMO_POSTGRES_PASSWORD = $postgres.Password
+        }
+        & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Demo.ps1') -ModulePath $ModuleOut
+        $code = $LASTEXITCODE
+    }
+    finally {
+        Stop-TestPostgres -Server $postgres
+        $env:AUDITGUARD_DEMO_POSTGRES = $env:AUDITGUARD_DEMO_POSTGRES_USER = $env:AUDITGUARD_DEMO_POSTGRES_PASSWORD = $null
+    }
+    if ($code -ne 0) { throw "The demo failed with exit code $code." }
 }
 
 function Invoke-Package {
@@ -207,8 +226,22 @@ function Invoke-Bench {
     Remove-Item -Path (Join-Path $benchOut 'bench.json'), (Join-Path $benchOut 'bench.md') -ErrorAction Ignore
     $arguments = @('run', '--project', (Join-Path $Root 'bench/AuditGuard.Bench'), '-c', 'Release', '--', '--out', $benchOut)
     if ($Quick) { $arguments += '--quick' }
-    & dotnet @arguments
-    $code = $LASTEXITCODE
+    # The central rows time a throwaway PostgreSQL server, with fsync on (-Durable) so its commits
+    # cost what a real server's do, stopped whatever the bench does; without one they are skipped.
+    Import-Module (Join-Path $Root 'tools/TestPostgres.psm1') -Force
+    $pg = Start-TestPostgres -Durable
+    try {
+        $env:AUDITGUARD_BENCH_POSTGRES = $pg.ConnectionString
+        $env:AUDITGUARD_BENCH_POSTGRES_SKIP = $pg.SkipReason
+        if ($pg.SkipReason) { Write-Warning "The central (PostgreSQL) rows will be skipped: $($pg.SkipReason)" }
+        & dotnet @arguments
+        $code = $LASTEXITCODE
+    }
+    finally {
+        Stop-TestPostgres -Server $pg
+        $env:AUDITGUARD_BENCH_POSTGRES = $null
+        $env:AUDITGUARD_BENCH_POSTGRES_SKIP = $null
+    }
     if ($code -eq 0) { return }
 
     $report = Join-Path $benchOut 'bench.json'

@@ -159,6 +159,33 @@ try {
     Write-Step 'Test-AuditChain -Witness: every hash, link, signature and derived column checked'
     Test-AuditChain -Witness $witness | Format-List | Out-Host
 
+    if ($env:AUDITGUARD_DEMO_POSTGRES) {
+        # A throwaway PostgreSQL server build.ps1 started: this host's keys for central stores go in the demo's folder, never the user's.
+        $env:XDG_DATA_HOME = Join-Path $work 'data'
+        $central = $env:AUDITGUARD_DEMO_POSTGRES
+        $cred = [pscredential]::new($env:AUDITGUARD_DEMO_POSTGRES_USER, (ConvertTo-SecureString $env:AUDITGUARD_DEMO_POSTGRES_PASSWORD -AsPlainText -Force))
+
+        Write-Step 'Initialize-AuditDatabase: the central schema, append-only even for its owner, and the writer and reader roles'
+        Initialize-AuditDatabase -ConnectionString $central -Credential $cred -Confirm:$false | Format-List Location, SchemaVersion, WriterRole, ReaderRole, Changes | Out-Host
+
+        Write-Step 'Sync-AuditStore: this host ships its store to PostgreSQL, each record checked on arrival; a second run ships nothing'
+        Sync-AuditStore -Destination $central -Credential $cred | Format-List Destination, Shipped, DestinationHead | Out-Host
+        Sync-AuditStore -Destination $central -Credential $cred | Format-List Shipped | Out-Host
+
+        Write-Step 'Test-AuditChain -Witness <connection string>: the central copy is a witness for this host''s store'
+        Test-AuditChain -Witness $central -WitnessCredential $cred | Format-List IsValid, HeadSequence, Verdicts | Out-Host
+
+        Write-Step 'Connect-AuditStore -ConnectionString: a store hosts write to directly, in the same database'
+        Connect-AuditStore -ConnectionString $central -Credential $cred -StoreName web01 -PassThru | Format-List Path, Signer | Out-Host
+        Set-Content -Path (Join-Path $work 'banner.txt') -Value 'v1'
+        Invoke-GuardedWrite -Connector FileSystem -Action SetContent -Target (Join-Path $work 'banner.txt') -Parameters @{ Value = 'v2' } -Reason 'CHG-2001 banner' | Format-Table | Out-Host
+
+        Write-Step 'Get-AuditStore -All and Get-Operation -AllStores: one place to report on every host'
+        Get-AuditStore -All | Format-Table | Out-Host
+        Get-Operation -AllStores | Group-Object { $_.Store.Split('?store=')[-1] } | Format-Table @{ n = 'Operations'; e = 'Count' }, @{ n = 'Store'; e = 'Name' } | Out-Host
+        Connect-AuditStore -Path $storePath
+    }
+
     if (Get-Command sqlite3 -ErrorAction Ignore) {
         Write-Step 'Someone with file access edits a record and deletes the tail, bypassing the append-only triggers'
         Disconnect-AuditStore

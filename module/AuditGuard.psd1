@@ -10,6 +10,7 @@
     PowerShellVersion      = '7.4'
     FormatsToProcess       = @('AuditGuard.format.ps1xml')
     CmdletsToExport        = @(
+        'Add-AuditSigner'
         'Approve-Operation'
         'Backup-AuditStore'
         'Connect-AuditStore'
@@ -20,20 +21,24 @@
         'Export-EvidenceBundle'
         'Export-OperationRequest'
         'Get-AuditRecord'
+        'Get-AuditSigner'
         'Get-AuditStore'
         'Get-GuardConnector'
         'Get-GuardPolicy'
         'Get-Operation'
         'Import-OperationApproval'
+        'Initialize-AuditDatabase'
         'Invoke-GuardedWrite'
         'New-AuditCheckpoint'
         'New-AuditSigningCertificate'
         'Register-GuardConnector'
         'Repair-Operation'
         'Resume-Operation'
+        'Revoke-AuditSigner'
         'Set-AuditSigner'
         'Set-AuditStoreSetting'
         'Set-GuardPolicy'
+        'Sync-AuditStore'
         'Test-AuditChain'
         'Test-EvidenceBundle'
         'Test-GuardPolicy'
@@ -45,7 +50,7 @@
     AliasesToExport        = @()
     PrivateData            = @{
         PSData = @{
-            Tags         = @('Audit', 'Compliance', 'Ledger', 'WhatIf', 'ChangeManagement', 'Evidence', 'SQLite', 'CMS', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('Audit', 'Compliance', 'Ledger', 'WhatIf', 'ChangeManagement', 'Evidence', 'SQLite', 'PostgreSQL', 'CMS', 'Linux', 'Windows', 'MacOS')
             ReleaseNotes = 'See the README for what this version provides.'
         }
     }

@@ -49,9 +49,12 @@ function Invoke-AsServerUser([string] $program, [string[]] $arguments) {
 .SYNOPSIS
     Starts a throwaway PostgreSQL cluster. Returns an object with the superuser's ConnectionString
     and the Folder to pass to Stop-TestPostgres, or one with SkipReason when no server can be had.
+.PARAMETER Durable
+    Keep fsync on, as a real server runs: for the bench, whose commit rates mean nothing without it.
+    The tests leave it off for speed.
 #>
-function Start-TestPostgres {
-    $reason = Install-PostgresWhenMissing
+function Start-TestPostgres([switch] $Durable, [switch] $NoInstall) {
+    $reason = $NoInstall ? ((Find-PostgresBin) ? $null : 'PostgreSQL is not installed (initdb not found).') : (Install-PostgresWhenMissing)
     if ($reason) { return [pscustomobject]@{ ConnectionString = $null; Folder = $null; Bin = $null; SkipReason = $reason } }
     if ((Test-IsRoot) -and -not (Get-Command runuser -ErrorAction Ignore)) {
         return [pscustomobject]@{ ConnectionString = $null; Folder = $null; Bin = $null; SkipReason = 'running as root without runuser: the server cannot be started as the postgres user.' }
@@ -71,7 +74,7 @@ function Start-TestPostgres {
         Invoke-AsServerUser (Join-Path $bin 'initdb') @('-D', $data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256',
             "--pwfile=$passwordFile", '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync') | Out-Null
         [IO.File]::Delete($passwordFile)
-        $options = "-h 127.0.0.1 -p $port -k $folder -c fsync=off -c max_connections=200"
+        $options = "-h 127.0.0.1 -p $port -k $folder$($Durable ? '' : ' -c fsync=off') -c max_connections=200"
         Invoke-AsServerUser (Join-Path $bin 'pg_ctl') @('-D', $data, '-o', $options, '-l', (Join-Path $folder 'server.log'), '-w', '-t', '60', 'start') | Out-Null
     }
     catch {
@@ -80,6 +83,8 @@ function Start-TestPostgres {
     }
     [pscustomobject]@{
         ConnectionString = "Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Database=postgres"
+        Port             = $port
+        Password         = $password
         Folder           = $folder
         Bin              = $bin
         SkipReason       = $null

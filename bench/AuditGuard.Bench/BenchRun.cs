@@ -10,8 +10,11 @@ using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Evidence;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
+using AuditGuard.Engine.Operations;
+using AuditGuard.Engine.Postgres;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Storage.Central;
 using Microsoft.Data.Sqlite;
 
 namespace AuditGuard.Bench;
@@ -24,6 +27,16 @@ internal sealed class BenchRun(BenchOptions options, string work)
 
     /// <summary>Verification must reach this share of single-thread CMS verification times the cores.</summary>
     private const double VerifyTargetRatio = 0.8;
+
+    /// <summary>
+    /// Central appends must reach this share of PostgreSQL's own rate for the same insert, from as
+    /// many clients. A floor under the runs with prepared statements (0.16–0.23 on 2 cores), not a
+    /// goal: every append also runs the catalog check, which the raw row does not (see bench/README.md).
+    /// </summary>
+    private const double CentralAppendTargetRatio = 0.12;
+
+    /// <summary>The clients of the concurrent central row: hosts appending to one chain at once.</summary>
+    private const int CentralClientCount = 4;
 
     /// <summary>Engine-level guarded writes must reach this share of the floor: two signs and two durable inserts per write.</summary>
     private const double GuardGoalRatio = 0.6;
@@ -163,6 +176,7 @@ internal sealed class BenchRun(BenchOptions options, string work)
             verifyLimit, "verify × cores", verifyRatios.Median, $"≥ {VerifyTargetRatio:0.00}", Spread: chainRate, RatioRounds: verifyRatios.Rounds),
             verifyRatios.Median >= VerifyTargetRatio);
         JudgeGuardedWrites(insertIndexed, sign, signInsert, guardEngine, guardCmdlet);
+        MeasureCentral(workload, chain, bodyBytes, signatureBytes, sign, verify);
 
         Log("time breakdown");
         ExplainAppend(workload, appends, insert, insertIndexed, sign, signInsert);
@@ -240,6 +254,74 @@ internal sealed class BenchRun(BenchOptions options, string work)
     }
 
     private void Judge(Metric metric, bool met) => _report.Add(metric with { Met = met });
+
+    /// <summary>
+    /// Appends to a central (PostgreSQL) chain from 1 and several clients, side by side with
+    /// PostgreSQL's own rate for the same insert on the same server, then ships the bench chain
+    /// into a central copy. Without a server the rows are skipped, with the reason.
+    /// </summary>
+    private void MeasureCentral(LedgerWorkload workload, AuditLedger chain, int bodyBytes, int signatureBytes, Rate sign, Rate verify)
+    {
+        using var database = CentralDatabase.TryCreate(out var skipped);
+        if (database is null)
+        {
+            _report.Warnings.Add($"**Central rows skipped:** no PostgreSQL server: {skipped}");
+            return;
+        }
+
+        _report.Notes.Add($"Central rows: a throwaway cluster build.ps1 started on this machine (loopback TCP, password authentication), {database.Settings}; one database of its own, initialised as Initialize-AuditDatabase does, appended to as its superuser.");
+        if (!database.Durable)
+        {
+            _report.Warnings.Add($"**Server not durable:** the PostgreSQL server runs with {database.Settings}: its commits do not wait for the disk, so the central rates say nothing about a real server's.");
+        }
+
+        Log($"central appends, side by side: raw PostgreSQL insert and AuditGuard appends, 1 and {CentralClientCount} clients ({database.Settings})");
+        var keys = Path.Combine(work, "central-keys");
+        using var rawOne = RawPostgres.Create(database.ConnectionString, "raw-1", 1, bodyBytes, signatureBytes);
+        using var rawMany = RawPostgres.Create(database.ConnectionString, "raw-many", CentralClientCount, bodyBytes, signatureBytes);
+        using var one = CentralClients.Open(database.ConnectionString, "bench-1", 1, keys, workload);
+        using var many = CentralClients.Open(database.ConnectionString, "bench-many", CentralClientCount, keys, workload);
+        var rates = Timing.MeasureSideBySide(options.Durable,
+            new Workload("raw insert, 1 client", null) { ExternalRound = rawOne.Round },
+            new Workload("central append, 1 client", null) { ExternalRound = one.Round },
+            new Workload($"raw insert, {CentralClientCount} clients", null) { ExternalRound = rawMany.Round },
+            new Workload($"central append, {CentralClientCount} clients", null) { ExternalRound = many.Round });
+        var (rawRate, oneRate, rawManyRate, manyRate) = (rates[0], rates[1], rates[2], rates[3]);
+        _report.Add(new Metric("raw_pg_insert_1", "raw durable PostgreSQL insert + advisory lock (1 row/txn, 1 client)", rawRate.Median, "inserts/s", Spread: rawRate));
+        _report.Add(new Metric($"raw_pg_insert_{CentralClientCount}", $"raw durable PostgreSQL insert + advisory lock (1 row/txn, {CentralClientCount} clients, one chain)",
+            rawManyRate.Median, "inserts/s", Spread: rawManyRate));
+        var oneRatios = PerRound(oneRate, r => rawRate.Rounds[r]);
+        Judge(new Metric("central_append_1", "central durable signed appends (1 record/txn, 1 client)", oneRate.Median, "appends/s",
+            rawRate.Median, "raw PostgreSQL insert, 1 client", oneRatios.Median, $"≥ {CentralAppendTargetRatio:0.00}", Spread: oneRate, RatioRounds: oneRatios.Rounds),
+            oneRatios.Median >= CentralAppendTargetRatio);
+        var manyRatios = PerRound(manyRate, r => rawManyRate.Rounds[r]);
+        Judge(new Metric($"central_append_{CentralClientCount}", $"central durable signed appends (1 record/txn, {CentralClientCount} clients, one chain)", manyRate.Median, "appends/s",
+            rawManyRate.Median, $"raw PostgreSQL insert, {CentralClientCount} clients", manyRatios.Median, $"≥ {CentralAppendTargetRatio:0.00}", Spread: manyRate, RatioRounds: manyRatios.Rounds),
+            manyRatios.Median >= CentralAppendTargetRatio);
+
+        // The clients took turns at the chain's head: the chain they left must verify.
+        var manyRecords = CheckedVerify(many.First).RecordsChecked;
+        _report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Central appends made: {one.Appended:N0} from 1 client, {many.Appended:N0} from {CentralClientCount} clients (warm-ups included); the {CentralClientCount}-client chain verified afterwards ({manyRecords:N0} records). Central append − raw insert: {oneRate.MicrosecondsEach - rawRate.MicrosecondsEach:N0} µs per record from 1 client, {manyRate.MicrosecondsEach - rawManyRate.MicrosecondsEach:N0} µs from {CentralClientCount}."));
+
+        ExplainCentralAppend(database, oneRate, rawRate, sign, bodyBytes, signatureBytes);
+
+        var records = chain.GetSummary().Store.RecordCount;
+        Log($"shipping the bench chain ({records:N0} records) into a central copy");
+        ShipResult shipped;
+        TimeSpan elapsed;
+        using (var source = chain.OpenSnapshot())
+        using (var destination = new PostgresStoreProvider().Open(new CentralStoreRequest(database.ConnectionString, "sync") { StoreId = chain.StoreId, Copy = true }))
+        {
+            var started = Stopwatch.GetTimestamp();
+            shipped = ChainShipping.Ship(source, destination, [new OperationsProjection()], null);
+            elapsed = Stopwatch.GetElapsedTime(started);
+        }
+
+        var syncRate = shipped.Shipped / elapsed.TotalSeconds;
+        _report.Add(new Metric("sync_rate", $"Sync-AuditStore: ship a local chain to a new central copy (ChainShipping.Ship, N={shipped.Shipped:N0})", syncRate, "records/s",
+            verify.Median, "CMS verify, 1 thread", syncRate / verify.Median));
+    }
 
     /// <summary>The ratio of each round of <paramref name="measured"/> to the limit of the same round.</summary>
     private static Rate PerRound(Rate measured, Func<int, double> limit) =>
@@ -338,6 +420,34 @@ internal sealed class BenchRun(BenchOptions options, string work)
         _report.AppendCosts.Add(new Cost("unaccounted (transaction wrapper, retry/queue, allocation, GC)", measured - accounted, "measured − the parts above"));
         _report.AppendCosts.Add(new Cost("for comparison: sign + durable insert into the ledger's schema, by hand", signInsert.MicrosecondsEach, "raw sign + insert row above"));
         _report.AppendCosts.Add(new Cost("ledger append − by hand: the engine's own overhead", measured - signInsert.MicrosecondsEach, "measured − the row above"));
+    }
+
+    /// <summary>Times the statements a central append sends, alone and replayed by hand, so the engine's own share shows.</summary>
+    private void ExplainCentralAppend(CentralDatabase database, Rate append, Rate rawInsert, Rate sign, int bodyBytes, int signatureBytes)
+    {
+        using var statements = CentralStatements.Create(database.ConnectionString, "replay", bodyBytes, signatureBytes);
+        var head = Timing.Measure(options.Breakdown, statements.ReadHead);
+        var measured = append.MicrosecondsEach;
+        _report.CentralCosts.Add(new Cost("**measured: one central append, 1 client**", measured, "1 / appends/s"));
+        _report.CentralCosts.Add(new Cost("BEGIN + advisory lock + insert + durable COMMIT", rawInsert.MicrosecondsEach, "raw PostgreSQL row above, 1 client"));
+        _report.CentralCosts.Add(new Cost("CMS sign", sign.MicrosecondsEach, "raw sign row above"));
+        _report.CentralCosts.Add(new Cost("head read (an append reads it before the record is built and again after the insert)", head.MicrosecondsEach, "the same SELECT on its own, prepared as appends prepare it"));
+        if (statements.CatalogQuery is null)
+        {
+            _report.Notes.Add("The central breakdown has no catalog-check rows: the store's assembly no longer has PostgresSchemaCheck.Query.");
+            return;
+        }
+
+        var catalog = Timing.Measure(options.Breakdown, statements.CheckCatalog);
+        var replay = Timing.Measure(options.Breakdown, () => statements.Replay(checkCatalog: true));
+        var replayUnchecked = Timing.Measure(options.Breakdown, () => statements.Replay(checkCatalog: false));
+        _report.CentralCosts.Add(new Cost("catalog check against AuditGuard's schema (triggers, rules, policies, functions, constraints, columns)", catalog.MicrosecondsEach,
+            "PostgresSchemaCheck.Query on its own, prepared, as every append sends it"));
+        _report.CentralCosts.Add(new Cost("the append's statements by hand: BEGIN; SET LOCAL + LOCK TABLE + advisory lock; catalog check; head; insert; head; COMMIT",
+            replay.MicrosecondsEach, "the same statements, prepared, on a chain of their own"));
+        _report.CentralCosts.Add(new Cost("the same by hand without the catalog check", replayUnchecked.MicrosecondsEach, "as above, the check left out"));
+        _report.CentralCosts.Add(new Cost("central append − by hand: the engine's own work (body, sign, comparing the catalog, projection, queue)",
+            measured - replay.MicrosecondsEach, "measured − the statements by hand"));
     }
 
     /// <summary>Times the parts of an engine-level guarded write that can be reproduced outside the runner.</summary>

@@ -55,6 +55,8 @@ internal sealed class BenchReport
 
     public List<Cost> GuardCosts { get; } = [];
 
+    public List<Cost> CentralCosts { get; } = [];
+
     public List<string> Notes { get; } = [];
 
     /// <summary>Reasons to distrust this run's figures (a busy machine), shown above the table.</summary>
@@ -87,6 +89,7 @@ internal sealed class BenchReport
             appendCosts = AppendCosts,
             verifyCosts = VerifyCosts,
             guardCosts = GuardCosts,
+            centralCosts = CentralCosts,
             warnings = Warnings,
             notes = Notes,
         };
@@ -148,6 +151,7 @@ internal sealed class BenchReport
         WriteCosts(text, "Where an append's time goes", AppendCosts);
         WriteCosts(text, "Where verification's time goes", VerifyCosts);
         WriteCosts(text, "Where a guarded write's time goes", GuardCosts, "µs per write");
+        WriteCosts(text, "Where a central append's time goes", CentralCosts);
         text.AppendLine("## Method");
         text.AppendLine();
         text.AppendLine("- Everything runs in one process, in a fresh folder under the temp directory, deleted afterwards.");
@@ -156,6 +160,7 @@ internal sealed class BenchReport
         text.AppendLine("- Ledger appends: `AuditLedger.Append(draft)` one record at a time (each its own durable transaction), drafts `bench.note` sized so bodies match the average above.");
         text.AppendLine("- Test-AuditChain: `AuditLedger.Verify(new VerifyOptions())` (the chain verifier over a store snapshot) over a ledger of N records (built with batched appends), wall time of the whole call, records checked / s.");
         text.AppendLine("- Guarded writes: a `FileSystem` `SetContent` of a 1 KB file (16 lines of 64 bytes; two contents that differ in 4 lines take turns, so every write changes the file) that needs no approval: two records, two signatures, two commits. Engine level: `OperationRunner.Plan` + `Execute` per call on a ledger of its own, each call timed with a stopwatch. Cmdlet level: `Invoke-GuardedWrite -Connector FileSystem -Target $file -Action SetContent -Parameters @{ Value = $content } -Reason 'bench'` in one child pwsh that imported a copy of the laid-out module and connected to a fresh store; it times each call with `[Diagnostics.Stopwatch]` and sends the timings back as JSON, one round at a time, so its rounds take turns with the engine's. Both run in the durable group. Latency percentiles are nearest-rank over every call of the timed rounds; the cmdlet p50 target is judged round by round (cmdlet p50 ÷ (engine p50 + 2 ms) in the same round, median over rounds).");
+        text.AppendLine("- Central (PostgreSQL) rows: a throwaway cluster build.ps1 starts for the run (`Start-TestPostgres -Durable`: fsync and synchronous_commit on, data on the same disk as the SQLite files, loopback TCP), and a database of the bench's own, initialised as Initialize-AuditDatabase does. Raw limit: plain Npgsql, prepared statements, one transaction per row: BEGIN, `pg_advisory_xact_lock` on the chain's key (every writer of a chain takes it), INSERT into `auditguard.records` of a row with the ledger's measured body and signature sizes, in a chain (stores row) of its own, COMMIT. Central appends: `AuditLedger.Append(draft)` over `PostgresStoreProvider.Open(new CentralStoreRequest(...))` with the operations projection plugged in, one record per call. Both from 1 client and from 4 at once (each its own ledger or connection, all on one chain; the 4 ledgers share the key the first generated); each ratio is the AuditGuard rate ÷ the raw rate from as many clients in the same round. Sync: `ChainShipping.Ship` (what Sync-AuditStore runs) of the bench's SQLite chain of N records into a new central copy, timed once. It checks every record's signature on one thread, so one-thread CMS verify is its ceiling; the ratio against it is shown, not judged.");
         text.AppendLine("- Guarded-write floor: two CMS signs and two durable inserts into the ledger's schema per write, 1/(2 × (1/sign + 1/insert)) from the raw rows of the same round. Target: engine-level guarded writes ≥ 0.6 × floor.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"- Verification memory: a background thread forces a full blocking GC every {MemoryProbe.Interval.TotalMilliseconds:0} ms while `Verify` runs and reads the live managed heap (`GC.GetTotalMemory(false)` right after the collection). Growth = peak live heap − live heap before the call (after a full GC). That measures what verification *retains*, not what it allocates, so a streaming verifier stays flat while one that materialises the chain grows with it. The same ledger is verified at N records, then extended to 4N and verified again. Target: growth(4N) ≤ 1.5 × growth(N) + 4 MiB. Peak `GCMemoryInfo.HeapSizeBytes` is in bench.json too.");

@@ -40,6 +40,10 @@ public sealed class ExportEvidenceBundleCommand : PersonCertificateCmdlet
     [Parameter]
     public SwitchParameter IncludeSnapshots { get; set; }
 
+    /// <summary>One evidence set covering every store (chain) of the connected central database, each chain's bundle in its own folder.</summary>
+    [Parameter]
+    public SwitchParameter AllStores { get; set; }
+
     /// <summary>Field names (actor, target, reason, approver, ...) whose values the derived files show only as keyed hashes; record bodies are never altered.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -56,7 +60,7 @@ public sealed class ExportEvidenceBundleCommand : PersonCertificateCmdlet
     protected override void EndProcessing() => Run(() =>
     {
         var path = FileSystemPaths.Resolve(SessionState, Path);
-        if (!ShouldProcessStore($"Export an evidence bundle to '{path}'"))
+        if (!ShouldProcessStore(AllStores ? $"Export an evidence set of every store in its database to '{path}'" : $"Export an evidence bundle to '{path}'"))
         {
             return;
         }
@@ -72,12 +76,20 @@ public sealed class ExportEvidenceBundleCommand : PersonCertificateCmdlet
             "AuditGuard",
             version.Split('+')[0]);
         var progress = new ProgressRecord(2, "Export-EvidenceBundle", $"Writing {path}");
-        var summary = session.ExportEvidence(request, path, exporter, (activity, done, total) =>
+        void Report(string activity, long done, long total)
         {
             progress.StatusDescription = total > 0 ? $"{activity}: {done} of {total}" : $"{activity}: {done}";
             progress.PercentComplete = total > 0 ? (int)Math.Min(100, done * 100 / total) : -1;
             WriteProgress(progress);
-        });
+        }
+
+        var summary = AllStores ? session.ExportEvidenceAcrossStores(request, path, exporter, Report) : session.ExportEvidence(request, path, exporter, Report);
+        if (AllStores)
+        {
+            WriteVerbose($"Each chain's bundle in the set is signed by '{summary.SignerSubject}' ({summary.SignerThumbprint}), a signer of one chain at most: "
+                + "an auditor verifies the set with Test-EvidenceBundle -Exporter, or AUDITGUARD_EXPORTER for verify.sh, naming that certificate.");
+        }
+
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
         WriteObject(new EvidenceBundle(summary.Path, summary.BundleId, summary.StoreId, Profile.ToString(), summary.FromSequence, summary.ToSequence, summary.Records,

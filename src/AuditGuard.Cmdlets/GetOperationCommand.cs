@@ -50,6 +50,10 @@ public sealed class GetOperationCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter ReviewOverdue { get; set; }
 
+    /// <summary>Every store (chain) of the connected central database, not just the connected one.</summary>
+    [Parameter]
+    public SwitchParameter AllStores { get; set; }
+
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -65,8 +69,45 @@ public sealed class GetOperationCommand : StoreCmdlet
             throw OperationErrors.FilterConflict();
         }
 
-        var session = Session;
+        var connected = Session;
+        if (!AllStores)
+        {
+            List(connected);
+            return;
+        }
 
+        // Across stores, an id is an error only when no store holds it.
+        var resolved = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var store in connected.SiblingStores())
+        {
+            var session = connected.OpenSibling(store.StoreId);
+            try
+            {
+                List(session, resolved);
+            }
+            finally
+            {
+                if (!ReferenceEquals(session, connected))
+                {
+                    session.Dispose();
+                }
+            }
+        }
+
+        if (!connected.IsCentral)
+        {
+            List(connected, resolved);
+        }
+
+        foreach (var text in (OperationId ?? []).Where(text => !string.IsNullOrWhiteSpace(text) && !resolved.Contains(text)))
+        {
+            WriteError(ErrorRecords.From(OperationErrors.OperationNotFound(text)));
+        }
+    });
+
+    /// <summary>Writes the operations of one store; <paramref name="resolved"/>, across stores, collects the ids found instead of reporting those that are not.</summary>
+    private void List(Engine.GuardSession session, HashSet<string>? resolved = null)
+    {
         // Like Get-Item, a named operation that does not exist is an error for that id alone;
         // one that exists but another filter left out is simply not shown.
         // A pipeline object without an operation id names no particular operation.
@@ -77,10 +118,14 @@ public sealed class GetOperationCommand : StoreCmdlet
             try
             {
                 ids.Add(session.ResolveOperationId(text));
+                resolved?.Add(text);
             }
             catch (AuditGuardException e) when (e.ErrorId is ErrorIds.OperationNotFound or ErrorIds.OperationIdInvalid or ErrorIds.OperationIdAmbiguous)
             {
-                WriteError(ErrorRecords.From(e));
+                if (resolved is null || e.ErrorId != ErrorIds.OperationNotFound)
+                {
+                    WriteError(ErrorRecords.From(e));
+                }
             }
         }
 
@@ -105,19 +150,19 @@ public sealed class GetOperationCommand : StoreCmdlet
         }, Orphaned, unreadable);
         if (unreadable.Count > 0)
         {
-            WriteWarning($"{unreadable.Count} operation(s) in the store's index have records that cannot be read and are not shown ({string.Join(", ", unreadable.Take(5))}{(unreadable.Count > 5 ? ", …" : "")}). Run Test-AuditChain: it names what is wrong with them.");
+            WriteWarning($"{unreadable.Count} operation(s) in the index of the store '{session.Location}' have records that cannot be read and are not shown ({string.Join(", ", unreadable.Take(5))}{(unreadable.Count > 5 ? ", …" : "")}). Run Test-AuditChain: it names what is wrong with them.");
         }
 
         foreach (var view in found)
         {
-            WriteObject(OutputObjects.Operation(view));
+            WriteObject(OutputObjects.Operation(view, store: session.Location));
         }
 
-        foreach (var missing in ids.Where(id => found.All(v => v.OperationId != id) && !session.OperationExists(id)))
+        foreach (var missing in ids.Where(id => resolved is null && found.All(v => v.OperationId != id) && !session.OperationExists(id)))
         {
             WriteError(ErrorRecords.From(OperationErrors.OperationNotFound(missing.ToString("D"))));
         }
-    });
+    }
 
     // A target is matched as written and as a path from the current location, so ./web.conf finds
     // the operations on /srv/app/web.conf, and a name that is no path (a DNS record) still matches.

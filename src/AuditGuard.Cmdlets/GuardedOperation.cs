@@ -106,6 +106,9 @@ public sealed class GuardedOperation
     /// <summary>The canonical target (a full path, path#/pointer, a name).</summary>
     public string Target { get; init; } = "";
 
+    /// <summary>The store whose chain holds the operation, as Get-Operation found it (with -AllStores, one of many); null elsewhere.</summary>
+    public string? Store { get; init; }
+
     public string Actor { get; init; } = "";
 
     /// <summary>The certificate the actor signed the request with (Invoke-GuardedWrite -Certificate): its thumbprint and subject.</summary>

@@ -39,9 +39,10 @@ internal static class OutputObjects
             v.File,
             v.Message)).ToArray());
 
-    public static GuardedOperation Operation(OperationView view, IReadOnlyList<object?>? output = null) => new()
+    public static GuardedOperation Operation(OperationView view, IReadOnlyList<object?>? output = null, string? store = null) => new()
     {
         OperationId = view.OperationId,
+        Store = store,
         State = Enum.Parse<AuditOperationState>(view.State.ToString()),
         Connector = view.Connector,
         Action = view.Action,

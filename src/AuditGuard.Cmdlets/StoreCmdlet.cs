@@ -58,7 +58,8 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     private protected bool ShouldProcessStore(string action) => ShouldProcess(StorePath, action);
 
     /// <summary>The store this command works on, named without opening it.</summary>
-    private protected string StorePath => Store is null ? StoreSession.PeekPath(this) : FileSystemPaths.Resolve(SessionState, Store);
+    private protected string StorePath => Store is null ? StoreSession.PeekPath(this)
+        : CentralConnections.IsCentralLocation(Store) ? Store : FileSystemPaths.Resolve(SessionState, Store);
 
     public void Dispose()
     {
@@ -71,6 +72,12 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
         if (_opened is not null)
         {
             return _opened;
+        }
+
+        if (CentralConnections.IsCentralLocation(store))
+        {
+            return StoreSession.Peek() is { } central && string.Equals(central.Location, store, StringComparison.Ordinal) ? central
+                : throw StoreErrors.NotConnected($"-Store names the central store '{store}', which is not the one connected; a location holds no password to connect with, so connect to it first with Connect-AuditStore -ConnectionString.");
         }
 
         var path = FileSystemPaths.Resolve(SessionState, store);

@@ -83,6 +83,14 @@ internal static class StoreSession
             Generator = "AuditGuard " + typeof(StoreSession).Assembly.GetName().Version?.ToString(3),
         });
 
+    /// <summary>Opens (creating when missing and <paramref name="create"/>) the store <paramref name="storeName"/> of a central database.</summary>
+    public static GuardSession OpenCentral(string connectionString, string storeName, SigningKey? signingKey, bool create = true) =>
+        GuardSession.OpenCentral(new Engine.Storage.Central.CentralStoreRequest(connectionString, storeName) { Create = create }, new GuardSessionOptions
+        {
+            SigningKey = signingKey,
+            Generator = "AuditGuard " + typeof(StoreSession).Assembly.GetName().Version?.ToString(3),
+        });
+
     /// <summary>Makes <paramref name="session"/> the connected one, closing the one it replaces.</summary>
     public static void Connected(GuardSession session)
     {

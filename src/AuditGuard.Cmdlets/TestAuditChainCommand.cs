@@ -17,10 +17,18 @@ public sealed class TestAuditChainCommand : StoreCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long? ToSequence { get; set; }
 
-    /// <summary>A checkpoint written by Export-AuditCheckpoint; its .p7s must sit beside it.</summary>
+    /// <summary>
+    /// A checkpoint written by Export-AuditCheckpoint (its .p7s must sit beside it), or an Npgsql
+    /// connection string to the central database the store was shipped to with Sync-AuditStore.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Witness { get; set; }
+
+    /// <summary>The database user and password when -Witness is a connection string.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? WitnessCredential { get; set; }
 
     /// <summary>Roots a CA-issued signer must chain to; without it, the OS trust store.</summary>
     [Parameter]
@@ -39,13 +47,16 @@ public sealed class TestAuditChainCommand : StoreCmdlet
     protected override void EndProcessing() => Run(() =>
     {
         var session = Session;
+        var central = Witness is not null && CentralConnections.IsConnectionString(Witness);
+        var copy = central ? session.CentralWitness(CentralConnections.Compose(Witness!, WitnessCredential)) : null;
         var progress = new ProgressRecord(1, "Test-AuditChain", $"Verifying {session.Location}");
         var result = session.Verify(new VerifyOptions
         {
             FromSequence = FromSequence,
             ToSequence = ToSequence,
             ExpectedSigners = ExpectedSigner?.Select(SigningKeys.SignerText).ToList(),
-            WitnessPath = Witness is null ? null : FileSystemPaths.Resolve(SessionState, Witness),
+            WitnessPath = Witness is null || central ? null : FileSystemPaths.Resolve(SessionState, Witness),
+            WitnessRecord = copy,
             TrustedRoots = TrustedRoot is { Length: > 0 } roots ? new X509Certificate2Collection(roots) : null,
             Progress = (done, total) =>
             {

@@ -116,7 +116,17 @@ internal sealed class PostgresAppendTransaction : IAppendTransaction
     {
         using var command = _reads.Command(
             $"INSERT INTO {PostgresSchema.Name}.blobs(store_id, sha256, bytes) VALUES ($1, $2, $3) ON CONFLICT (store_id, sha256) DO NOTHING", digest, bytes);
-        command.ExecuteNonQuery();
+        if (command.ExecuteNonQuery() == 1)
+        {
+            return;
+        }
+
+        // Every writer of the database can insert blobs: one already under this digest must hold these bytes (or none, erased).
+        using var check = _reads.Command($"SELECT bytes IS NULL OR sha256(bytes) = $2 FROM {PostgresSchema.Name}.blobs WHERE store_id = $1 AND sha256 = $2", digest);
+        if (check.ExecuteScalar() is not true)
+        {
+            throw StoreErrors.Conflict(_location, $"a blob already stored under the digest {Convert.ToHexString(digest).ToLowerInvariant()} holds other bytes: someone planted it.");
+        }
     }
 
     public bool EnsureProjection(ProjectionTable table)
@@ -142,8 +152,8 @@ internal sealed class PostgresAppendTransaction : IAppendTransaction
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrors.InsufficientPrivilege)
             {
-                throw StoreErrors.NotWritable(_location, new UnauthorizedAccessException(
-                    $"the derived table '{table.Name}' must be made by the database's owner: run Initialize-AuditDatabase with this version of AuditGuard ({e.MessageText})", e));
+                throw StoreErrors.PermissionDenied(_location,
+                    $"the derived table '{table.Name}' must be made by the database's owner: run Initialize-AuditDatabase with this version of AuditGuard ({e.MessageText})", e);
             }
         }
         else

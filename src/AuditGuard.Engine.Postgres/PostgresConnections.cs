@@ -20,6 +20,9 @@ internal static class PostgresConnections
                 ApplicationName = "AuditGuard",
                 // Every name is schema-qualified; nothing is looked up in a schema someone else controls.
                 SearchPath = "pg_catalog",
+                // An append sends the same few statements every time (the catalog check among them): planned once per connection.
+                MaxAutoPrepare = 32,
+                AutoPrepareMinUsages = 2,
             };
             if (string.IsNullOrWhiteSpace(builder.Host))
             {

@@ -21,15 +21,10 @@ internal static partial class PostgresDatabaseSetup
     {
         foreach (var role in new[] { options.WriterRole, options.ReaderRole })
         {
-            if (!RoleName().IsMatch(role))
+            if (!RoleName().IsMatch(role) || options.WriterRole == options.ReaderRole)
             {
-                throw StoreErrors.ConnectionStringInvalid($"'{role}' is not a role name AuditGuard makes: use lowercase letters, digits and underscores");
+                throw StoreErrors.RoleNameInvalid(role);
             }
-        }
-
-        if (options.WriterRole == options.ReaderRole)
-        {
-            throw StoreErrors.ConnectionStringInvalid("the writer and reader roles must differ");
         }
 
         var builder = PostgresConnections.Parse(connectionString);
@@ -87,15 +82,17 @@ internal static partial class PostgresDatabaseSetup
                 Execute(connection, transaction, $"GRANT INSERT, UPDATE, DELETE ON {schema}.{table} TO {writer}");
             }
 
-            changes.Add($"privileges set: '{writer}' may read and add records, '{reader}' may only read");
+            if (changes.Count > 0)
+            {
+                changes.Add($"privileges set: '{writer}' may read and add records, '{reader}' may only read");
+            }
             var alterations = PostgresSchemaCheck.Alterations(connection, transaction);
             transaction.Commit();
             return new CentralDatabaseReport(database, before, PostgresSchema.CurrentVersion, writer, reader, changes, alterations);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrors.InsufficientPrivilege)
         {
-            throw StoreErrors.NotWritable(database, new UnauthorizedAccessException(
-                $"Initialize-AuditDatabase runs as the database's owner, with the right to create roles ({e.MessageText})", e));
+            throw StoreErrors.PermissionDenied(database, $"Initialize-AuditDatabase runs as the database's owner, with the right to create roles ({e.MessageText})", e);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {

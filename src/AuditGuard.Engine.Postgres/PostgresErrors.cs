@@ -34,14 +34,17 @@ internal static class PostgresErrors
         PostgresException { SqlState: UniqueViolation or ForeignKeyViolation } p =>
             StoreErrors.Conflict(location, $"a record or derived row conflicts with one already stored ({p.MessageText}).", e),
         PostgresException { SqlState: LockNotAvailable or QueryCanceled } => StoreErrors.Busy(location, busyTimeout),
-        PostgresException { SqlState: InsufficientPrivilege } p => StoreErrors.NotWritable(location, new UnauthorizedAccessException(p.MessageText, e)),
+        PostgresException { SqlState: InsufficientPrivilege } p => StoreErrors.PermissionDenied(location, p.MessageText, e),
         PostgresException { SqlState: DiskFull } => StoreErrors.Full(location, e),
         _ when IsConnectionLost(e) => StoreErrors.ServerUnreachable(location, e),
         PostgresException => StoreErrors.WriteFailed(location, e),
         _ => StoreErrors.WriteFailed(location, e),
     };
 
-    public static AuditGuardException Reading(Exception e, string location) => IsConnectionLost(e)
-        ? StoreErrors.ServerUnreachable(location, e)
-        : StoreErrors.Unreadable(location, e);
+    public static AuditGuardException Reading(Exception e, string location) => e switch
+    {
+        _ when IsConnectionLost(e) => StoreErrors.ServerUnreachable(location, e),
+        PostgresException { SqlState: InsufficientPrivilege } p => StoreErrors.PermissionDenied(location, p.MessageText, e),
+        _ => StoreErrors.Unreadable(location, e),
+    };
 }

@@ -98,19 +98,6 @@ internal static class PostgresProjectionSql
         return ($"SELECT {string.Join(", ", table.Columns.Select(c => c.Name))} FROM {TableName(table)} WHERE {string.Join(" AND ", where)} ORDER BY {order}{table.Key.Name} COLLATE \"C\"", values);
     }
 
-    public static ProjectionRow Row(ProjectionTable table, NpgsqlDataReader reader)
-    {
-        var values = new Dictionary<string, object?>(table.Columns.Count, StringComparer.Ordinal);
-        for (var i = 0; i < table.Columns.Count; i++)
-        {
-            var column = table.Columns[i];
-            values[column.Name] = reader.IsDBNull(i) ? null
-                : column.Type == ColumnType.Number ? reader.GetInt64(i) : reader.GetString(i);
-        }
-
-        return new ProjectionRow(values);
-    }
-
     /// <summary>A column to order by, text compared byte by byte as SQLite does, whatever the database's locale.</summary>
     private static string Collated(ProjectionColumn column) => column.Type == ColumnType.Text ? column.Name + " COLLATE \"C\"" : column.Name;
 

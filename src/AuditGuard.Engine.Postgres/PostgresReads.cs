@@ -67,7 +67,7 @@ internal sealed class PostgresReads(NpgsqlConnection connection, Func<NpgsqlTran
     {
         using var command = Command(PostgresProjectionSql.Find(table), key);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? PostgresProjectionSql.Row(table, reader) : null;
+        return reader.Read() ? ProjectionRow.Read(table, reader) : null;
     }
 
     /// <summary>The records a filter selects, oldest first, a page at a time.</summary>
@@ -138,7 +138,7 @@ internal sealed class PostgresReads(NpgsqlConnection connection, Func<NpgsqlTran
     public IEnumerable<ProjectionRow> ReadProjection(ProjectionTable table, ProjectionQuery? query)
     {
         var (sql, values) = PostgresProjectionSql.Select(table, query);
-        return Paged(sql, values, reader => PostgresProjectionSql.Row(table, reader));
+        return Paged(sql, values, reader => ProjectionRow.Read(table, reader));
     }
 
     /// <summary>Every blob of the store that still holds its bytes, by digest.</summary>

@@ -77,11 +77,18 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
                 throw StoreErrors.DatabaseNotInitialized(database, version, PostgresSchema.CurrentVersion);
             }
 
-            var (storeId, name, isNew) = FindOrCreate(connection, request, database);
+            var (storeId, name, isCopy, isNew) = FindOrCreate(connection, request, database);
             var location = Locate(database, name);
+            if (isCopy != request.Copy && request.Copy)
+            {
+                throw StoreErrors.Conflict(location, "it is a store hosts write to, not a copy: a store is shipped only into a copy of its own.");
+            }
+
             var alterations = PostgresSchemaCheck.Alterations(connection);
-            var readOnly = CanAppend(connection) ? null
-                : $"the database user '{builder.Username}' may not add records (make it a member of the writer role Initialize-AuditDatabase created).";
+            var readOnly = !CanAppend(connection)
+                ? $"the database user '{builder.Username}' may not add records (make it a member of the writer role Initialize-AuditDatabase created)."
+                : isCopy && !request.Copy ? "it is a copy shipped with Sync-AuditStore from a store kept elsewhere: only Sync-AuditStore adds to it, so it never forks from that store."
+                : null;
             return new PostgresRecordStore(builder, location, name, storeId, isNew, alterations, readOnly, request.BusyTimeout);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
@@ -93,7 +100,7 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
     /// <summary>The location of a store: its database, and its name there.</summary>
     public static string Locate(string database, string name) => $"{database}?store={Uri.EscapeDataString(name)}";
 
-    private static (Guid StoreId, string Name, bool IsNew) FindOrCreate(NpgsqlConnection connection, CentralStoreRequest request, string database)
+    private static (Guid StoreId, string Name, bool IsCopy, bool IsNew) FindOrCreate(NpgsqlConnection connection, CentralStoreRequest request, string database)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -105,7 +112,7 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
                         $"the name '{request.StoreName}' belongs to another store ({found.StoreId:D}) in this database.");
                 }
 
-                return (found.StoreId, found.Name, false);
+                return (found.StoreId, found.Name, found.IsCopy, false);
             }
 
             if (!request.Create)
@@ -115,13 +122,14 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
 
             var storeId = request.StoreId ?? Guid.NewGuid();
             using var insert = new NpgsqlCommand(
-                $"INSERT INTO {PostgresSchema.Name}.stores(store_id, name, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", connection);
+                $"INSERT INTO {PostgresSchema.Name}.stores(store_id, name, created, kind) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", connection);
             insert.Parameters.Add(new NpgsqlParameter { Value = storeId, NpgsqlDbType = NpgsqlDbType.Uuid });
             insert.Parameters.AddWithValue(request.StoreName);
             insert.Parameters.AddWithValue(Rfc3339.Format(request.Clock.GetUtcNow()));
+            insert.Parameters.AddWithValue(request.Copy ? "copy" : "chain");
             if (insert.ExecuteNonQuery() == 1)
             {
-                return (storeId, request.StoreName, true);
+                return (storeId, request.StoreName, request.Copy, true);
             }
 
             // Another host made a store by this name (or id) at the same moment: it is the one opened.
@@ -132,11 +140,11 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
         }
     }
 
-    private static (Guid StoreId, string Name)? Find(NpgsqlConnection connection, CentralStoreRequest request)
+    private static (Guid StoreId, string Name, bool IsCopy)? Find(NpgsqlConnection connection, CentralStoreRequest request)
     {
         using var command = new NpgsqlCommand(request.StoreId is null
-            ? $"SELECT store_id, name FROM {PostgresSchema.Name}.stores WHERE name = $1"
-            : $"SELECT store_id, name FROM {PostgresSchema.Name}.stores WHERE store_id = $2 OR name = $1 ORDER BY (store_id = $2) DESC LIMIT 1", connection);
+            ? $"SELECT store_id, name, kind = 'copy' FROM {PostgresSchema.Name}.stores WHERE name = $1"
+            : $"SELECT store_id, name, kind = 'copy' FROM {PostgresSchema.Name}.stores WHERE store_id = $2 OR name = $1 ORDER BY (store_id = $2) DESC LIMIT 1", connection);
         command.Parameters.AddWithValue(request.StoreName);
         if (request.StoreId is { } id)
         {
@@ -144,7 +152,7 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
         }
 
         using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetGuid(0), reader.GetString(1)) : null;
+        return reader.Read() ? (reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2)) : null;
     }
 
     private static bool CanAppend(NpgsqlConnection connection)
@@ -223,8 +231,7 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or AuditGuardException)
         {
-            throw LedgerErrors.RecordNotStored(Location, row.Sequence,
-                $"the connection was lost while the write was committed, and whether it landed cannot be read now ({e.Message}); run Test-AuditChain before writing again.");
+            throw StoreErrors.CommitUnknown(Location, row.Sequence, e);
         }
     }
 
@@ -339,17 +346,22 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
         }
     }
 
-    public bool IsHeld(Guid key)
+    public bool? IsHeld(Guid key)
     {
         ThrowIfClosed();
         using var connection = PostgresConnections.Open(_connection, Location, pooled: false);
         try
         {
-            using var command = new NpgsqlCommand("SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = $2::oid AND objsubid = 2 AND granted", connection);
+            // A replica sees none of its primary's client locks: it cannot tell a running operation from an orphan.
+            using var command = new NpgsqlCommand("""
+                SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE count(*) > 0 END FROM pg_locks
+                 WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND classid = $1::oid AND objid = $2::oid AND objsubid = 2 AND granted
+                """, connection);
             var (high, low) = OperationLockKey(key);
             command.Parameters.AddWithValue((long)(uint)high);
             command.Parameters.AddWithValue((long)(uint)low);
-            return command.ExecuteScalar() is true;
+            return command.ExecuteScalar() is bool held ? held : null;
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {

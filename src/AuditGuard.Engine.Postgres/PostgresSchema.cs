@@ -64,7 +64,8 @@ internal static class PostgresSchema
         CREATE TABLE {Name}.stores(
             store_id uuid PRIMARY KEY,
             name text NOT NULL UNIQUE,
-            created text NOT NULL);
+            created text NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('chain', 'copy')));
         CREATE TABLE {Name}.records(
             store_id uuid NOT NULL REFERENCES {Name}.stores(store_id),
             seq bigint NOT NULL,

@@ -29,7 +29,7 @@ public sealed class PostgresStoreProvider : ICentralStoreProvider
             }
 
             using var command = new NpgsqlCommand($"""
-                SELECT s.name, s.store_id, s.created,
+                SELECT s.name, s.store_id, s.created, s.kind = 'copy',
                        (SELECT count(*) FROM {PostgresSchema.Name}.records r WHERE r.store_id = s.store_id),
                        h.seq, h.hash
                   FROM {PostgresSchema.Name}.stores s
@@ -40,8 +40,8 @@ public sealed class PostgresStoreProvider : ICentralStoreProvider
             var stores = new List<CentralStoreEntry>();
             while (reader.Read())
             {
-                stores.Add(new CentralStoreEntry(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3),
-                    reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.IsDBNull(5) ? null : Hex.Lower(reader.GetFieldValue<byte[]>(5))));
+                stores.Add(new CentralStoreEntry(reader.GetString(0), reader.GetGuid(1), PostgresRecordStore.Locate(database, reader.GetString(0)), reader.GetString(2), reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.IsDBNull(6) ? null : Hex.Lower(reader.GetFieldValue<byte[]>(6))) { IsCopy = reader.GetBoolean(3) });
             }
 
             return stores;

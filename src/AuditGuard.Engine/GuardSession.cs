@@ -50,6 +50,9 @@ public sealed record GuardSessionOptions
     /// use its keys); for an existing store, the group it must already be shared with.
     /// </summary>
     public string? Group { get; init; }
+
+    /// <summary>For a central store: the folder this host keeps its keys for it in; the user's AuditGuard folder when null.</summary>
+    public string? CentralKeyFolder { get; init; }
 }
 
 /// <summary>
@@ -65,6 +68,10 @@ public sealed class GuardSession : IDisposable
     private readonly ConnectorRegistrations _registrations;
 
     private readonly Func<Action<string>?, IDisposable>? _reportWaits;
+
+    // For a store in a central database: how to reach it again, and its siblings (never shown: it may hold a password).
+    private CentralStoreRequest? _central;
+    private string? _centralKeyFolder;
 
     private GuardSession(AuditLedger ledger, ConnectorRegistry connectors, IPolicyEvaluator? policy, ILivenessProbe liveness, TimeProvider clock, string? group,
         Func<Action<string>?, IDisposable>? reportWaits)
@@ -235,7 +242,7 @@ public sealed class GuardSession : IDisposable
 
         try
         {
-            keys = LocalKeyFiles.ForCentralStore(store.StoreId);
+            keys = LocalKeyFiles.ForCentralStore(store.StoreId, options.CentralKeyFolder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -244,7 +251,31 @@ public sealed class GuardSession : IDisposable
             throw SigningErrors.SecretKeyInaccessible(Path.GetTempPath(), e);
         }
 
-        return Open(store, keys, options with { Liveness = options.Liveness ?? new StoreLockLivenessProbe((IStoreLocks)store, store.Location) }, secretKeyPerHost: true);
+        var session = Open(store, keys, options with { Liveness = options.Liveness ?? new StoreLockLivenessProbe((IStoreLocks)store, store.Location) }, secretKeyPerHost: true);
+        session._central = request with { Create = false, StoreId = store.StoreId };
+        session._centralKeyFolder = options.CentralKeyFolder;
+        return session;
+    }
+
+    /// <summary>True for a store in a central database.</summary>
+    public bool IsCentral => _central is not null;
+
+    /// <summary>The stores of this session's central database, this one among them; empty for a store in a file.</summary>
+    public IReadOnlyList<CentralStoreEntry> SiblingStores() => _central is { } central ? ListCentralStores(central.ConnectionString) : [];
+
+    /// <summary>
+    /// Another store of this session's central database, opened to read (it signs with nothing this
+    /// host was not given for it), for reports across every chain of a database (-AllStores).
+    /// </summary>
+    public GuardSession OpenSibling(Guid storeId)
+    {
+        if (storeId == StoreId)
+        {
+            return this;
+        }
+
+        return _central is not { } central ? throw StoreErrors.NotFound(storeId.ToString("D"))
+            : OpenCentral(central with { StoreName = storeId.ToString("D"), StoreId = storeId }, new GuardSessionOptions { Clock = Clock, CentralKeyFolder = _centralKeyFolder });
     }
 
     /// <summary>The stores of a central database (Get-AuditStore -ConnectionString -All).</summary>
@@ -350,7 +381,7 @@ public sealed class GuardSession : IDisposable
     /// </summary>
     public ShipResult ShipToCentral(string connectionString, string? storeName, Action<long, long>? progress)
     {
-        var request = new CentralStoreRequest(connectionString, storeName ?? $"{Environment.MachineName} {StoreId:D}") { StoreId = StoreId, Clock = Clock };
+        var request = new CentralStoreRequest(connectionString, storeName ?? $"{Environment.MachineName} {StoreId:D}") { StoreId = StoreId, Clock = Clock, Copy = true };
         using var destination = CentralStores.Postgres().Open(request);
         return Ship(destination, progress);
     }
@@ -371,9 +402,18 @@ public sealed class GuardSession : IDisposable
     /// <summary>The head of this store's copy in a central database, to verify the store against (Test-AuditChain -Witness).</summary>
     public WitnessRecord CentralWitness(string connectionString)
     {
-        using var copy = CentralStores.Postgres().Open(new CentralStoreRequest(connectionString, StoreId.ToString("D")) { StoreId = StoreId, Create = false });
+        var provider = CentralStores.Postgres();
+        var entry = provider.List(connectionString).FirstOrDefault(s => s.StoreId == StoreId)
+            ?? throw StoreErrors.CopyNotFound(provider.Describe(connectionString), StoreId);
+        if (!entry.IsCopy)
+        {
+            throw LedgerErrors.WitnessUnreadable(entry.Location,
+                "it is a store hosts write to, not a copy shipped with Sync-AuditStore: a store cannot witness itself. Ship the store to a second database, and verify against that.");
+        }
+
+        using var copy = provider.Open(new CentralStoreRequest(connectionString, entry.Name) { StoreId = StoreId, Create = false, Copy = true });
         using var snapshot = copy.OpenSnapshot();
-        var head = snapshot.ReadRecords(new RecordFilter { Last = 1 }).FirstOrDefault() ?? throw StoreErrors.NotFound(copy.Location);
+        var head = snapshot.ReadRecords(new RecordFilter { Last = 1 }).FirstOrDefault() ?? throw StoreErrors.CopyNotFound(copy.Location, StoreId);
         return new WitnessRecord(copy.Location, head.Body, head.Signature);
     }
 
@@ -397,6 +437,10 @@ public sealed class GuardSession : IDisposable
 
     public RecordRow ChangeSetting(string name, object? value) => _ledger.ChangeSetting(name, value);
 
+    /// <summary>Refuses a certificate that could not sign records (algorithm, validity, key usage), before anything is asked or written.</summary>
+    public static void CheckSignerCertificate(X509Certificate2 certificate) =>
+        SigningCertificateRules.ThrowIfUnfitToSignHere(certificate, TimeProvider.System.GetUtcNow(), certificate.Subject);
+
     /// <summary>Registers another signer, whose key is elsewhere (Add-AuditSigner).</summary>
     public RecordRow AddSigner(X509Certificate2 certificate) => _ledger.AddSigner(certificate);
 
@@ -404,7 +448,7 @@ public sealed class GuardSession : IDisposable
     public RecordRow RevokeSigner(string fingerprint, string? reason) => _ledger.RevokeSigner(fingerprint, reason);
 
     /// <summary>Every signer the chain registered, oldest first, and whether each may sign now.</summary>
-    public IReadOnlyList<(string Fingerprint, X509Certificate2 Certificate, long RegisteredAt, bool IsActive)> Signers() => _ledger.Signers();
+    public IReadOnlyList<RegisteredSigner> Signers() => _ledger.Signers();
 
     /// <summary>Rotates the store's signer to <paramref name="key"/>, which the session owns from here on.</summary>
     public RecordRow RotateSigner(SigningKey key) => _ledger.RotateSigner(key);
@@ -465,14 +509,47 @@ public sealed class GuardSession : IDisposable
     /// Exports an evidence bundle for <paramref name="request"/> to <paramref name="path"/>, from one
     /// consistent view of the store, signed by the store's signer (or by <paramref name="exporter"/>).
     /// </summary>
-    public BundleSummary ExportEvidence(BundleRequest request, string path, SigningKey? exporter, Action<string, long, long>? progress)
+    public BundleSummary ExportEvidence(BundleRequest request, string path, SigningKey? exporter, Action<string, long, long>? progress) =>
+        ExportEvidence(request, path, ExportSigner(exporter), progress);
+
+    /// <summary>
+    /// Exports one evidence set covering every store of this session's central database
+    /// (Export-EvidenceBundle -AllStores): each chain's bundle in its own folder, every manifest signed
+    /// by this session's signer (or by <paramref name="exporter"/>). A store in a file is a set of one.
+    /// </summary>
+    public BundleSummary ExportEvidenceAcrossStores(BundleRequest request, string path, SigningKey? exporter, Action<string, long, long>? progress)
+    {
+        var sign = ExportSigner(exporter);
+        var stores = IsCentral ? SiblingStores().Select(s => (s.StoreId, s.Name, s.Location)).ToList() : [(StoreId, Path.GetFileName(Location), Location)];
+        var members = stores.Select(store => new EvidenceSetMember(store.StoreId, store.Name, store.Location, bundle =>
+        {
+            var session = OpenSibling(store.StoreId);
+            try
+            {
+                return session.ExportEvidence(request, bundle, sign, null);
+            }
+            finally
+            {
+                if (!ReferenceEquals(session, this))
+                {
+                    session.Dispose();
+                }
+            }
+        })).ToList();
+        return EvidenceSetWriter.Write(members, request, path, sign, progress);
+    }
+
+    private Func<byte[], (byte[] Signature, X509Certificate2 Certificate)> ExportSigner(SigningKey? exporter) => manifest =>
+        exporter is null ? _ledger.SignExport(manifest) : (exporter.SignDetachedWithCertificate(manifest, Clock.GetUtcNow()), exporter.Certificate);
+
+    private BundleSummary ExportEvidence(BundleRequest request, string path, Func<byte[], (byte[] Signature, X509Certificate2 Certificate)> sign, Action<string, long, long>? progress)
     {
         // Without the store's secret key (a read-only copy), redacted values hash alike within this bundle only.
         var secret = _ledger.SecretKey ?? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         progress?.Invoke("Verifying the chain", 0, 0);
         var verification = _ledger.Verify(new VerifyOptions());
         using var snapshot = _ledger.OpenSnapshot();
-        var source = new SessionEvidence(this, snapshot, verification, exporter, secret);
+        var source = new SessionEvidence(this, snapshot, verification, sign, secret);
         return EvidenceBundleWriter.Write(source, request, path, progress);
     }
 
@@ -480,7 +557,8 @@ public sealed class GuardSession : IDisposable
     public static ChainVerificationResult VerifyEvidence(string path, VerifyOptions options, IReadOnlyCollection<string>? exporters = null) =>
         EvidenceBundleVerifier.Verify(path, options, exporters);
 
-    private sealed class SessionEvidence(GuardSession session, IRecordSnapshot snapshot, ChainVerificationResult verification, SigningKey? exporter, byte[] secret) : IEvidenceSource
+    private sealed class SessionEvidence(GuardSession session, IRecordSnapshot snapshot, ChainVerificationResult verification,
+        Func<byte[], (byte[] Signature, X509Certificate2 Certificate)> sign, byte[] secret) : IEvidenceSource
     {
         public IRecordSnapshot Snapshot => snapshot;
 
@@ -494,8 +572,7 @@ public sealed class GuardSession : IDisposable
 
         public X509Certificate2? SignerCertificate(string fingerprint) => session._ledger.FindSignerCertificate(fingerprint);
 
-        public (byte[] Signature, X509Certificate2 Certificate) Sign(byte[] manifest) =>
-            exporter is null ? session._ledger.SignExport(manifest) : (exporter.SignDetachedWithCertificate(manifest, session.Clock.GetUtcNow()), exporter.Certificate);
+        public (byte[] Signature, X509Certificate2 Certificate) Sign(byte[] manifest) => sign(manifest);
     }
 
     /// <summary>The store's active policy, or null when none was ever set.</summary>

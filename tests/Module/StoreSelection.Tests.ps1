@@ -240,7 +240,7 @@ Describe 'Every command that touches a store' {
 Get-Command -Module AuditGuard -CommandType Cmdlet | Where-Object { -not $_.Parameters.ContainsKey('Store') } | ForEach-Object Name | Sort-Object
 '@
         $result.ExitCode | Should -Be 0 -Because $result.Error
-        $result.Output | Should -Be @('Connect-AuditStore', 'Disconnect-AuditStore', 'Get-GuardConnector', 'New-AuditSigningCertificate', 'Test-EvidenceBundle')
+        $result.Output | Should -Be @('Connect-AuditStore', 'Disconnect-AuditStore', 'Get-GuardConnector', 'Initialize-AuditDatabase', 'New-AuditSigningCertificate', 'Test-EvidenceBundle')
     }
 }
 

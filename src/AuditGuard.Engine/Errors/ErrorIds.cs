@@ -45,6 +45,10 @@ public static class ErrorIds
     public const string AuditStoreBackendUnavailable = nameof(AuditStoreBackendUnavailable);
     public const string AuditStoreForked = nameof(AuditStoreForked);
     public const string AuditStoreBehind = nameof(AuditStoreBehind);
+    public const string AuditStoreCommitUnknown = nameof(AuditStoreCommitUnknown);
+    public const string AuditStoreCopyNotFound = nameof(AuditStoreCopyNotFound);
+    public const string AuditStorePermissionDenied = nameof(AuditStorePermissionDenied);
+    public const string AuditDatabaseRoleInvalid = nameof(AuditDatabaseRoleInvalid);
     public const string AuditStoreSettingUnknown = nameof(AuditStoreSettingUnknown);
     public const string AuditStoreSettingInvalid = nameof(AuditStoreSettingInvalid);
 
@@ -66,6 +70,7 @@ public static class ErrorIds
     public const string SignerRevocationRefused = nameof(SignerRevocationRefused);
     public const string SignerAlreadyActive = nameof(SignerAlreadyActive);
     public const string SignerNotFound = nameof(SignerNotFound);
+    public const string SignerRetired = nameof(SignerRetired);
     public const string SigningCertificateNotFound = nameof(SigningCertificateNotFound);
     public const string SigningCertificatePasswordInvalid = nameof(SigningCertificatePasswordInvalid);
     public const string SigningCertificateUnreadable = nameof(SigningCertificateUnreadable);

@@ -9,7 +9,7 @@ public static class LedgerErrors
 
     public static AuditGuardException SignerNotRegistered(string path, string subject, string fingerprint) => new(
         ErrorIds.SignerNotRegistered, ErrorKind.SecurityError,
-        $"The certificate '{subject}' (SHA-256 {fingerprint}) is not a registered signer of the store '{path}'. Connect with the store's current signer, or rotate to this certificate with Set-AuditSigner while connected with the current one.", fingerprint);
+        $"The certificate '{subject}' (SHA-256 {fingerprint}) is not a registered signer of the store '{path}'. Connect with a registered signer; to register this certificate, a session connected as a registered signer runs Add-AuditSigner (another host's signer beside the others) or Set-AuditSigner (a rotation).", fingerprint);
 
     public static AuditGuardException SignerAlreadyRegistered(string fingerprint) => new(
         ErrorIds.SignerAlreadyRegistered, ErrorKind.InvalidArgument,
@@ -18,6 +18,10 @@ public static class LedgerErrors
     public static AuditGuardException SignerAlreadyActive(string subject, string fingerprint) => new(
         ErrorIds.SignerAlreadyActive, ErrorKind.InvalidArgument,
         $"The certificate '{subject}' (SHA-256 {fingerprint}) is already a registered signer of the store; nothing was recorded.", fingerprint);
+
+    public static AuditGuardException SignerRetired(string subject, string fingerprint) => new(
+        ErrorIds.SignerRetired, ErrorKind.SecurityError,
+        $"The certificate '{subject}' (SHA-256 {fingerprint}) was a signer of the store and was revoked or rotated away from; nothing was recorded. A retired key may be in other hands, so it is not registered again: make the host a new certificate.", fingerprint);
 
     public static AuditGuardException SignerNotActive(string path, string fingerprint) => new(
         ErrorIds.SignerNotFound, ErrorKind.ObjectNotFound,

@@ -173,5 +173,21 @@ public static class StoreErrors
 
     public static AuditGuardException Behind(string source, string destination, long sourceHead, long destinationHead) => new(
         ErrorIds.AuditStoreBehind, ErrorKind.SecurityError,
-        $"The store '{source}' ends at record {sourceHead}, but its copy at '{destination}' already holds records up to {destinationHead}: the store was rolled back or truncated since it was last shipped. Nothing was shipped. Run Test-AuditChain -Witness against the copy, and keep the store for investigation.", source);
+        $"The store '{source}' ends at record {sourceHead}, but its copy at '{destination}' already holds records up to {destinationHead}: the store was rolled back or truncated since it was last shipped. Nothing was shipped. Verify the store against its copy (Test-AuditChain -Witness with the copy's connection string), and keep the store for investigation.", source);
+
+    public static AuditGuardException CommitUnknown(string location, long sequence, Exception inner) => new(
+        ErrorIds.AuditStoreCommitUnknown, ErrorKind.WriteError,
+        $"The connection to '{location}' was lost while record {sequence} was being committed, and whether it landed cannot be read now ({inner.Message}). Nothing was retried, so nothing is written twice. Run Test-AuditChain and Get-Operation once the server is back: a write whose intent landed shows as an orphan for Repair-Operation.", location, inner);
+
+    public static AuditGuardException CopyNotFound(string database, Guid storeId) => new(
+        ErrorIds.AuditStoreCopyNotFound, ErrorKind.ObjectNotFound,
+        $"'{database}' holds no copy of the store {storeId:D} yet. Ship the store there with Sync-AuditStore first; its copy is then a witness for it.", database);
+
+    public static AuditGuardException PermissionDenied(string location, string reason, Exception inner) => new(
+        ErrorIds.AuditStorePermissionDenied, ErrorKind.PermissionDenied,
+        $"The database server of '{location}' refused this: {reason}. Nothing was changed. Ask the database's owner for the role this needs (the writer role adds records; Initialize-AuditDatabase runs as the owner).", location, inner);
+
+    public static AuditGuardException RoleNameInvalid(string role) => new(
+        ErrorIds.AuditDatabaseRoleInvalid, ErrorKind.InvalidArgument,
+        $"'{role}' is not a role name AuditGuard makes: use lowercase letters, digits and underscores (at most 63), starting with a letter or underscore, and give the writer and reader roles different names.", role);
 }

@@ -54,6 +54,33 @@ internal static class BundleScripts
 
         """;
 
+    /// <summary>Every file the manifest lists, by SHA-256, none missing, none extra, no links, and SHA256SUMS agreeing: shared by the bundle's and the set's scripts.</summary>
+    private const string FileChecks = """
+        # 2. Every file the manifest lists, by SHA-256; none missing, none extra.
+        sed -n 's/^{"path":"\([^"]*\)","sha256":"\([0-9a-f]\{64\}\)","size":[0-9]*},\{0,1\}$/\2  \1/p' manifest.json > "$work/listed"
+        if [ ! -s "$work/listed" ]; then
+          fail "manifest.json lists no files"
+        elif sha256sum -c --quiet "$work/listed" > "$work/sums" 2>&1; then
+          ok "$(wc -l < "$work/listed" | tr -d ' ') files match the SHA-256 the manifest gives"
+        else
+          fail "files differ from the manifest: $(tr '\n' ' ' < "$work/sums")"
+        fi
+        sed 's/^[0-9a-f]*  //' "$work/listed" | sort > "$work/expected"
+        find . -type f ! -path ./manifest.json ! -path ./manifest.json.p7s ! -path ./SHA256SUMS | sed 's|^\./||' | sort > "$work/present"
+        extra=$(comm -13 "$work/expected" "$work/present" | tr '\n' ' ')
+        missing=$(comm -23 "$work/expected" "$work/present" | tr '\n' ' ')
+        [ -z "$extra" ] || fail "files the manifest does not list: $extra"
+        links=$(find . -type l | sed 's|^\./||' | tr '\n' ' ')
+        [ -z "$links" ] || fail "links, which a bundle never holds: $links"
+        [ -z "$missing" ] || fail "files the manifest lists are missing: $missing"
+        { cat "$work/listed"; echo "$(sha256sum manifest.json | cut -d' ' -f1)  manifest.json"; } | sort > "$work/sums-expected"
+        if sort SHA256SUMS | cmp -s - "$work/sums-expected"; then
+          ok "SHA256SUMS agrees with the manifest"
+        else
+          fail "SHA256SUMS does not agree with the manifest"
+        fi
+        """;
+
     public const string VerifyShell = """
         #!/bin/sh
         # Checks this AuditGuard evidence bundle with openssl, sha256sum and standard tools only.
@@ -89,29 +116,7 @@ internal static class BundleScripts
           fail "the manifest is signed by '${exporter:-no certificate}', not one of the store's signers (see VERIFY.md)"
         fi
 
-        # 2. Every file the manifest lists, by SHA-256; none missing, none extra.
-        sed -n 's/^{"path":"\([^"]*\)","sha256":"\([0-9a-f]\{64\}\)","size":[0-9]*},\{0,1\}$/\2  \1/p' manifest.json > "$work/listed"
-        if [ ! -s "$work/listed" ]; then
-          fail "manifest.json lists no files"
-        elif sha256sum -c --quiet "$work/listed" > "$work/sums" 2>&1; then
-          ok "$(wc -l < "$work/listed" | tr -d ' ') files match the SHA-256 the manifest gives"
-        else
-          fail "files differ from the manifest: $(tr '\n' ' ' < "$work/sums")"
-        fi
-        sed 's/^[0-9a-f]*  //' "$work/listed" | sort > "$work/expected"
-        find . -type f ! -path ./manifest.json ! -path ./manifest.json.p7s ! -path ./SHA256SUMS | sed 's|^\./||' | sort > "$work/present"
-        extra=$(comm -13 "$work/expected" "$work/present" | tr '\n' ' ')
-        missing=$(comm -23 "$work/expected" "$work/present" | tr '\n' ' ')
-        [ -z "$extra" ] || fail "files the manifest does not list: $extra"
-        links=$(find . -type l | sed 's|^\./||' | tr '\n' ' ')
-        [ -z "$links" ] || fail "links, which a bundle never holds: $links"
-        [ -z "$missing" ] || fail "files the manifest lists are missing: $missing"
-        { cat "$work/listed"; echo "$(sha256sum manifest.json | cut -d' ' -f1)  manifest.json"; } | sort > "$work/sums-expected"
-        if sort SHA256SUMS | cmp -s - "$work/sums-expected"; then
-          ok "SHA256SUMS agrees with the manifest"
-        else
-          fail "SHA256SUMS does not agree with the manifest"
-        fi
+        """ + "\n" + FileChecks + "\n" + """
 
         # 3. Every record's and checkpoint's signature, against the store's signer certificates.
         cat certificates/*.pem > "$work/signers.pem" 2>/dev/null
@@ -157,6 +162,82 @@ internal static class BundleScripts
 
         if [ "$failures" -eq 0 ]; then
           echo "The bundle verifies."
+          exit 0
+        fi
+        echo "$failures check(s) failed."
+        exit 1
+
+        """;
+
+    public const string SetVerifyMarkdown = """
+        # Verifying this evidence set
+
+        This evidence set was written by AuditGuard from a central database. It covers every chain
+        (store) the manifest lists under `chains`: each one's folder, `chains/<store id>/`, is a
+        complete evidence bundle with its own `VERIFY.md` and `verify.sh`. You need only `openssl`,
+        `sha256sum` and standard shell tools.
+
+        Unzip the set, then in its folder run:
+
+            AUDITGUARD_EXPORTER=<fingerprint> sh verify.sh
+
+        It checks the set's own manifest signature (`manifest.json.p7s`), that every file is the one
+        `manifest.json` lists (and `SHA256SUMS` agrees), and then runs each chain's `verify.sh`.
+
+        Who signed: the exporter's certificate is carried in `manifest.json.p7s`; print its SHA-256
+        fingerprint with `openssl pkcs7 -inform DER -in manifest.json.p7s -print_certs | openssl
+        x509 -noout -fingerprint -sha256` and compare it with the one you were given. Every chain's
+        bundle is signed by the same exporter, who is a signer of at most one of the chains: the
+        signer of one chain does not vouch for another chain's history, so each chain's bundle
+        verifies only once you name the exporter with `AUDITGUARD_EXPORTER` (lowercase hex, no
+        colons), having compared it.
+
+        """;
+
+    public const string SetVerifyShell = """
+        #!/bin/sh
+        # Checks this AuditGuard evidence set, then every chain's bundle in it, with openssl, sha256sum and standard tools only.
+        # Unzip the set, then run in its folder: AUDITGUARD_EXPORTER=<fingerprint> sh verify.sh   (VERIFY.md explains)
+        set -u
+        LC_ALL=C
+        export LC_ALL
+        cd "$(dirname "$0")" || exit 2
+        failures=0
+        fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+        ok() { echo "ok:   $*"; }
+        work=$(mktemp -d) || exit 2
+        trap 'rm -rf "$work"' EXIT
+
+        if openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json -noverify -out /dev/null 2>"$work/cms.err"; then
+          ok "the set's manifest.json signature verifies"
+        else
+          fail "the set's manifest.json signature does not verify: $(head -n 1 "$work/cms.err")"
+        fi
+        openssl pkcs7 -inform DER -in manifest.json.p7s -print_certs -out "$work/exporter.pem" 2>/dev/null
+        exporter=$(openssl x509 -in "$work/exporter.pem" -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+        if [ -n "$exporter" ] && [ "${AUDITGUARD_EXPORTER:-}" = "$exporter" ]; then
+          ok "the set is signed by the exporter you named ($exporter)"
+        else
+          fail "the set is signed by '${exporter:-no certificate}'; compare it with the exporter you were given and name it with AUDITGUARD_EXPORTER (see VERIFY.md)"
+        fi
+
+        """ + "\n" + FileChecks + "\n" + """
+
+        chains=0
+        for folder in $(grep -o '"folder":"chains/[0-9a-f-]*/"' manifest.json | sed 's/^"folder":"//; s/"$//' | sort -u); do
+          chains=$((chains + 1))
+          if [ ! -f "$folder/verify.sh" ]; then
+            fail "$folder has no verify.sh"
+          elif (cd "$folder" && sh verify.sh > "$work/chain.out" 2>&1); then
+            ok "$folder verifies ($(grep -c '^ok:' "$work/chain.out") checks)"
+          else
+            fail "$folder does not verify: $(grep '^FAIL' "$work/chain.out" | head -n 3 | tr '\n' ' ')"
+          fi
+        done
+        [ "$chains" -gt 0 ] || fail "the manifest names no chain"
+
+        if [ "$failures" -eq 0 ]; then
+          echo "The set verifies."
           exit 0
         fi
         echo "$failures check(s) failed."

@@ -51,58 +51,152 @@ public static class EvidenceBundleVerifier
 
             var entries = SafeEntries(zip, Report);
             var manifestBytes = Read(entries, EvidenceBundleWriter.ManifestName);
-            JsonObject? manifest = null;
-            try
+            var manifest = ParseManifest(manifestBytes);
+            var format = manifest?["format"] is JsonValue value && value.TryGetValue<string>(out var named) ? named : null;
+            if (format == EvidenceSetWriter.Format)
             {
-                manifest = manifestBytes is null ? null : JsonNode.Parse(manifestBytes) as JsonObject;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                manifest = null;
+                return VerifySet(path, manifest!, manifestBytes!, entries, options, exporters ?? [], verdicts, started);
             }
 
-            if (manifest is null || !(manifest["format"] is JsonValue format && format.TryGetValue<string>(out var named) && named == EvidenceBundleWriter.Format))
-            {
-                Report(manifestBytes is null ? VerdictKind.FileMissing : VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName,
-                    manifestBytes is null ? "The bundle has no manifest.json: nothing in it can be checked." : "manifest.json is not an AuditGuard bundle manifest.");
-                return Result(path, Guid.Empty, verdicts, 0, TrustLevel.Untrusted, null, null, started);
-            }
-
-            var storeId = Guid.Empty;
-            ChainVerificationResult? chain = null;
-            try
-            {
-                storeId = Guid.TryParse((string?)manifest["storeId"], out var id) ? id : Guid.Empty;
-                CheckFiles(manifest, manifestBytes!, entries, Report);
-                var source = new BundleChainSource(path, storeId, manifest, entries);
-                var range = manifest["recordRange"];
-                var from = (long?)range?["from"];
-                var to = (long?)range?["to"];
-                if (from is not null && to is not null)
-                {
-                    chain = ChainVerifier.Verify(source, options with { FromSequence = from, ToSequence = to, WitnessPath = options.WitnessPath });
-                    verdicts.AddRange(chain.Verdicts.Where(v => v.Kind != VerdictKind.Unanchored));
-                    CheckApprovals(source, storeId, from.Value, to.Value, Report);
-                }
-
-                var signers = ChainVerifier.FoldSigners(source, before: null);
-                CheckManifestSignature(manifestBytes!, Read(entries, EvidenceBundleWriter.SignatureName), signers, options, exporters ?? [], Report);
-                CheckCheckpoints(entries, signers, Report);
-            }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException or System.Text.Json.JsonException)
-            {
-                // A manifest whose values have the wrong types cannot vouch for anything.
-                Report(VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName, $"manifest.json holds a value of the wrong type ({e.Message}); the bundle cannot be checked against it.");
-            }
-
-            if (options.WitnessPath is null)
-            {
-                Report(VerdictKind.Unanchored, null,
-                    "The bundle's range is anchored by its signed manifest and checkpoints. Compare the chain head and checkpoints in manifest.json with a witness or checkpoint you hold, to show this is the store's history and not another one.");
-            }
-
+            var (storeId, chain) = VerifyBundle(path, manifest, format, manifestBytes, entries, options, exporters ?? [], Report);
             return Result(path, storeId, verdicts, chain?.RecordsChecked ?? 0, chain?.TrustLevel ?? TrustLevel.Untrusted, chain?.HeadSequence, chain?.HeadHash, started);
         }
+    }
+
+    private static JsonObject? ParseManifest(byte[]? bytes)
+    {
+        try
+        {
+            return bytes is null ? null : JsonNode.Parse(bytes) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One chain's bundle, whole or as a folder of an evidence set: its files, its records as a chain, its manifest's signer, its checkpoints.</summary>
+    private static (Guid StoreId, ChainVerificationResult? Chain) VerifyBundle(string location, JsonObject? manifest, string? format, byte[]? manifestBytes,
+        Dictionary<string, ZipArchiveEntry> entries, VerifyOptions options, IReadOnlyCollection<string> exporters, Action<VerdictKind, string?, string, long?> report)
+    {
+        if (manifest is null || format != EvidenceBundleWriter.Format)
+        {
+            report(manifestBytes is null ? VerdictKind.FileMissing : VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName,
+                manifestBytes is null ? "The bundle has no manifest.json: nothing in it can be checked." : "manifest.json is not an AuditGuard bundle manifest.", null);
+            return (Guid.Empty, null);
+        }
+
+        var storeId = Guid.Empty;
+        ChainVerificationResult? chain = null;
+        try
+        {
+            storeId = Guid.TryParse((string?)manifest["storeId"], out var id) ? id : Guid.Empty;
+            CheckFiles(manifest, manifestBytes!, entries, report);
+            var source = new BundleChainSource(location, storeId, manifest, entries);
+            var range = manifest["recordRange"];
+            var from = (long?)range?["from"];
+            var to = (long?)range?["to"];
+            if (from is not null && to is not null)
+            {
+                chain = ChainVerifier.Verify(source, options with { FromSequence = from, ToSequence = to, WitnessPath = options.WitnessPath });
+                foreach (var verdict in chain.Verdicts.Where(v => v.Kind != VerdictKind.Unanchored))
+                {
+                    report(verdict.Kind, verdict.File, verdict.Message, verdict.Sequence);
+                }
+
+                CheckApprovals(source, storeId, from.Value, to.Value, report);
+            }
+
+            var signers = ChainVerifier.FoldSigners(source, before: null);
+            CheckManifestSignature(manifestBytes!, Read(entries, EvidenceBundleWriter.SignatureName), f => signers.Find(f) is not null, options, exporters, report);
+            CheckCheckpoints(entries, signers, report);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException or System.Text.Json.JsonException)
+        {
+            // A manifest whose values have the wrong types cannot vouch for anything.
+            report(VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName, $"manifest.json holds a value of the wrong type ({e.Message}); the bundle cannot be checked against it.", null);
+        }
+
+        if (options.WitnessPath is null)
+        {
+            report(VerdictKind.Unanchored, null,
+                "The bundle's range is anchored by its signed manifest and checkpoints. Compare the chain head and checkpoints in manifest.json with a witness or checkpoint you hold, to show this is the store's history and not another one.", null);
+        }
+
+        return (storeId, chain);
+    }
+
+    /// <summary>
+    /// An evidence set (Export-EvidenceBundle -AllStores): its own files and signature, then each
+    /// chain's folder as the bundle it is. The set's signer is accepted when it is a signer of one of
+    /// its chains or one the caller named; a chain whose own manifest that signer signed, and which
+    /// does not register it, verifies only when the caller named it (-Exporter): the signer of one
+    /// chain does not vouch for another's history.
+    /// </summary>
+    private static ChainVerificationResult VerifySet(string path, JsonObject manifest, byte[] manifestBytes, Dictionary<string, ZipArchiveEntry> entries,
+        VerifyOptions options, IReadOnlyCollection<string> exporters, List<Verdict> verdicts, long started)
+    {
+        void Report(VerdictKind kind, string? file, string message, long? sequence) =>
+            verdicts.Add(new Verdict(kind, Verdict.SeverityOf(kind), sequence, file, message));
+
+        var storeSigners = new HashSet<string>(StringComparer.Ordinal);
+        long records = 0;
+        var trust = new List<TrustLevel>();
+        try
+        {
+            CheckFiles(manifest, manifestBytes, entries, Report);
+            var folders = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var chainNode in manifest["chains"] as JsonArray ?? [])
+            {
+                var folder = (string?)chainNode?["folder"];
+                if (folder is null || !EvidenceSetWriter.IsChainFolder(folder) || !folders.Add(folder))
+                {
+                    Report(VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName, $"manifest.json names a chain folder '{folder}' that is not one a set holds, or twice.", null);
+                    continue;
+                }
+
+                var inner = entries.Where(e => e.Key.StartsWith(folder, StringComparison.Ordinal)).ToDictionary(e => e.Key[folder.Length..], e => e.Value, StringComparer.Ordinal);
+                var innerBytes = Read(inner, EvidenceBundleWriter.ManifestName);
+                var innerManifest = ParseManifest(innerBytes);
+                var innerFormat = innerManifest?["format"] is JsonValue v && v.TryGetValue<string>(out var f) ? f : null;
+                var (storeId, chain) = VerifyBundle($"{path}!{folder}", innerManifest, innerFormat, innerBytes, inner, options with { WitnessPath = null }, exporters,
+                    (kind, file, message, sequence) => { if (kind != VerdictKind.Unanchored) { Report(kind, folder + (file ?? ""), message, sequence); } });
+                if (storeId != Guid.Empty && (string?)chainNode!["storeId"] != storeId.ToString("D"))
+                {
+                    Report(VerdictKind.StoreMismatch, folder, $"The set lists the folder '{folder}' as store {(string?)chainNode["storeId"]}, but its bundle is of store {storeId:D}.", null);
+                }
+
+                if (chain is not null)
+                {
+                    records += chain.RecordsChecked;
+                    trust.Add(chain.TrustLevel);
+                    var source = new BundleChainSource(path, storeId, innerManifest!, inner);
+                    foreach (var signer in ChainVerifier.FoldSigners(source, before: null).All)
+                    {
+                        storeSigners.Add(signer.Fingerprint);
+                    }
+                }
+            }
+
+            foreach (var stray in entries.Keys.Where(n => n.StartsWith(EvidenceSetWriter.ChainsFolder, StringComparison.Ordinal) && !folders.Any(n.StartsWith)))
+            {
+                Report(VerdictKind.FileUnexpected, stray, $"'{stray}' is in a chain folder the set's manifest does not name: it was not checked.", null);
+            }
+
+            CheckManifestSignature(manifestBytes, Read(entries, EvidenceBundleWriter.SignatureName), storeSigners.Contains, options, exporters, Report);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException or System.Text.Json.JsonException)
+        {
+            Report(VerdictKind.BodyMalformed, EvidenceBundleWriter.ManifestName, $"manifest.json holds a value of the wrong type ({e.Message}); the set cannot be checked against it.", null);
+        }
+
+        if (options.WitnessPath is null)
+        {
+            Report(VerdictKind.Unanchored, null,
+                "Each chain's range is anchored by its signed manifest and checkpoints. Compare each chain's head in manifest.json with a witness you hold (a central copy, an exported checkpoint).", null);
+        }
+
+        return Result(path, Guid.Empty, verdicts, records, ChainVerifier.Weakest(trust), null, null, started);
     }
 
     private static ChainVerificationResult Result(string path, Guid storeId, List<Verdict> verdicts, long records, TrustLevel trust, long? head, string? hash, long started) =>
@@ -195,7 +289,7 @@ public static class EvidenceBundleVerifier
     /// certificate is one of the store's signers, one the caller expects, or one that chains to a
     /// root the caller trusts: a manifest re-signed with any other key is refused.
     /// </summary>
-    private static void CheckManifestSignature(byte[] manifest, byte[]? signature, SignerRegistry signers, VerifyOptions options, IReadOnlyCollection<string> exporters,
+    private static void CheckManifestSignature(byte[] manifest, byte[]? signature, Func<string, bool> isStoreSigner, VerifyOptions options, IReadOnlyCollection<string> exporters,
         Action<VerdictKind, string?, string, long?> report)
     {
         const string file = EvidenceBundleWriter.SignatureName;
@@ -228,7 +322,7 @@ public static class EvidenceBundleVerifier
         var fingerprint = Hex.Lower(SHA256.HashData(certificate.RawData));
         var expected = exporters.Concat(options.ExpectedSigners ?? []).Any(e => string.Equals(string.Concat(e.Where(char.IsAsciiHexDigit)), fingerprint, StringComparison.OrdinalIgnoreCase)
             || string.Equals(string.Concat(e.Where(char.IsAsciiHexDigit)), certificate.Thumbprint, StringComparison.OrdinalIgnoreCase));
-        var storeSigner = signers.Find(fingerprint) is not null;
+        var storeSigner = isStoreSigner(fingerprint);
         var trusted = options.TrustedRoots is { Count: > 0 } && SignerTrust.Evaluate(certificate, false, options.TrustedRoots, DateTimeOffset.UtcNow) == TrustLevel.TrustedChain;
         if (!storeSigner && !expected && !trusted)
         {

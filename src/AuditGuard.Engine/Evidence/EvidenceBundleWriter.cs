@@ -29,7 +29,15 @@ public static class EvidenceBundleWriter
     /// <summary>Per-operation timelines beyond this many are left to the operation folders, so the report stays readable.</summary>
     private const int MostTimelines = 500;
 
-    public static BundleSummary Write(IEvidenceSource source, BundleRequest request, string path, Action<string, long, long>? progress = null)
+    public static BundleSummary Write(IEvidenceSource source, BundleRequest request, string path, Action<string, long, long>? progress = null) =>
+        WriteZip(path, (entries, full) => WriteEntries(source, request, entries, full, progress));
+
+    /// <summary>
+    /// Writes a zip at <paramref name="path"/> through <paramref name="write"/>, under a temporary name
+    /// beside it, read back and renamed into place only when whole: an interrupted export leaves no file
+    /// at the path, and a zip that does not open is never reported.
+    /// </summary>
+    internal static BundleSummary WriteZip(string path, Func<BundleEntries, string, BundleSummary> write)
     {
         EvidenceFiles.CheckTargets([path], overwrite: false);
         var full = Path.GetFullPath(path);
@@ -43,13 +51,12 @@ public static class EvidenceBundleWriter
                 using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
                 using (var entries = new BundleEntries(zip))
                 {
-                    summary = WriteEntries(source, request, entries, full, progress);
+                    summary = write(entries, full);
                 }
 
                 stream.Flush(flushToDisk: true);
             }
 
-            // The finished zip is read back before it is put in place: a bundle that does not open is never reported.
             using (var check = ZipFile.OpenRead(partial))
             {
                 if (check.GetEntry(ManifestName) is null || check.GetEntry(SignatureName) is null)

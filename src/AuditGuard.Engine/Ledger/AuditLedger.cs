@@ -181,6 +181,11 @@ public sealed class AuditLedger : IDisposable
             {
                 throw LedgerErrors.SignerAlreadyActive(certificate.Subject, fingerprint);
             }
+
+            if (_signers.Find(fingerprint) is not null)
+            {
+                throw LedgerErrors.SignerRetired(certificate.Subject, fingerprint);
+            }
         }
 
         var draft = new RecordDraft(RecordTypes.SignerAdded, new JsonObject
@@ -224,13 +229,13 @@ public sealed class AuditLedger : IDisposable
     }
 
     /// <summary>Every signer the chain registered, in the order they were added, and whether each may sign now.</summary>
-    public IReadOnlyList<(string Fingerprint, X509Certificate2 Certificate, long RegisteredAt, bool IsActive)> Signers()
+    public IReadOnlyList<RegisteredSigner> Signers()
     {
         lock (_stateGate)
         {
             using var snapshot = _store.OpenSnapshot();
             RefreshState(snapshot.LastSequenceOfTypes, snapshot.ReadRecords);
-            return _signers.All.Select(s => (s.Fingerprint, s.Certificate, s.RegisteredAt, _signers.IsActive(s.Fingerprint))).ToList();
+            return _signers.All.Select(s => new RegisteredSigner(s.Fingerprint, s.Certificate, s.RegisteredAt, _signers.IsActive(s.Fingerprint))).ToList();
         }
     }
 

@@ -99,6 +99,9 @@ internal sealed class SignerRegistry
     }
 }
 
+/// <summary>A signer as the chain shows it: its certificate, the record that registered it, and whether it may sign now.</summary>
+public sealed record RegisteredSigner(string Fingerprint, X509Certificate2 Certificate, long RegisteredAt, bool IsActive);
+
 /// <summary>A signer the chain registered: its certificate, whether the store generated it, and from when.</summary>
 internal sealed record SignerEntry(string Fingerprint, X509Certificate2 Certificate, bool IsStoreGenerated, long RegisteredAt);
 

@@ -223,8 +223,17 @@ public sealed class StoreLockLivenessProbe(IStoreLocks locks, string location) :
         locks.TryHold(operationId) is { } held ? new OperationHold(held)
             : throw OperationErrors.LivenessUnavailable(location, new IOException($"another connection holds the lock of the operation {operationId:D}"));
 
-    public OperationLiveness Check(Guid operationId, ActorIdentity actor) =>
-        locks.IsHeld(operationId) ? OperationLiveness.Running : OperationLiveness.Orphaned;
+    /// <summary>
+    /// Running while the lock is held, whichever host holds it. A free lock is an orphan only for the
+    /// host that ran it: another host knows it is not running, but cannot compare a target that lives
+    /// on that host (a file), so only a forced repair settles it there.
+    /// </summary>
+    public OperationLiveness Check(Guid operationId, ActorIdentity actor) => locks.IsHeld(operationId) switch
+    {
+        true => OperationLiveness.Running,
+        false when string.Equals(actor.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) => OperationLiveness.Orphaned,
+        _ => OperationLiveness.Unknown,
+    };
 
     public void Release(Guid operationId)
     {

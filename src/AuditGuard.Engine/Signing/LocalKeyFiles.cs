@@ -14,13 +14,14 @@ public sealed record LocalKeyFiles(string SignerKeyPath, string SecretKeyPath)
     public static LocalKeyFiles Beside(string databasePath) => new(databasePath + ".signer.pfx", databasePath + ".secret.key");
 
     /// <summary>
-    /// This host's own keys for the central store <paramref name="storeId"/>: in the user's private
-    /// AuditGuard folder (made 0700 when missing), since the store itself is on a server every host shares.
+    /// This host's own keys for the central store <paramref name="storeId"/>: in <paramref name="folder"/>,
+    /// else the user's private AuditGuard folder (made 0700 when missing), since the store itself is on a
+    /// server every host shares.
     /// </summary>
-    public static LocalKeyFiles ForCentralStore(Guid storeId)
+    public static LocalKeyFiles ForCentralStore(Guid storeId, string? folder = null)
     {
         var appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
-        var folder = Path.Combine(appData, "AuditGuard", "central");
+        folder ??= Path.Combine(appData, "AuditGuard", "central");
         if (!Directory.Exists(folder))
         {
             if (OperatingSystem.IsWindows())

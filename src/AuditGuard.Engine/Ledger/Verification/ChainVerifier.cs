@@ -358,7 +358,7 @@ public static class ChainVerifier
         }
     }
 
-    private static TrustLevel Weakest(IEnumerable<TrustLevel> levels)
+    internal static TrustLevel Weakest(IEnumerable<TrustLevel> levels)
     {
         var all = levels.ToList();
         return all.Count == 0 || all.Contains(TrustLevel.Untrusted) ? TrustLevel.Untrusted

@@ -39,12 +39,26 @@ public sealed record CentralStoreRequest(string ConnectionString, string StoreNa
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Opened to ship a copy of a store kept elsewhere (Sync-AuditStore): created as a copy, and only a
+    /// copy is opened this way. A copy opened any other way is read-only: a record written into it
+    /// would fork it from the store it copies.
+    /// </summary>
+    public bool Copy { get; init; }
+
     /// <summary>How long an append waits for another writer of the chain before AuditStoreBusy.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Names the store only: the connection string may hold a password, and text like this ends up in logs.</summary>
+    public override string ToString() => $"{nameof(CentralStoreRequest)} {{ StoreName = {StoreName}, StoreId = {StoreId} }}";
 }
 
 /// <summary>One store of a central database, as <see cref="ICentralStoreProvider.List"/> finds it.</summary>
-public sealed record CentralStoreEntry(string Name, Guid StoreId, string Created, long RecordCount, long? HeadSequence, string? HeadHash);
+public sealed record CentralStoreEntry(string Name, Guid StoreId, string Location, string Created, long RecordCount, long? HeadSequence, string? HeadHash)
+{
+    /// <summary>A copy shipped from a store kept elsewhere (Sync-AuditStore), not a chain hosts write to.</summary>
+    public bool IsCopy { get; init; }
+}
 
 /// <summary>What <see cref="ICentralStoreProvider.Initialize"/> sets up besides the schema.</summary>
 public sealed record CentralDatabaseOptions

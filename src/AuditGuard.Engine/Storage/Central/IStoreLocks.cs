@@ -10,6 +10,6 @@ public interface IStoreLocks
     /// <summary>Takes the lock named <paramref name="key"/> on a connection of its own, held until the result is disposed; null when someone holds it.</summary>
     IDisposable? TryHold(Guid key);
 
-    /// <summary>Whether anyone holds the lock named <paramref name="key"/> now.</summary>
-    bool IsHeld(Guid key);
+    /// <summary>Whether anyone holds the lock named <paramref name="key"/> now; null when this server cannot tell (a read replica sees no client's locks).</summary>
+    bool? IsHeld(Guid key);
 }

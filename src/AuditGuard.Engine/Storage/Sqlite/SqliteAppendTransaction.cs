@@ -165,7 +165,7 @@ internal sealed class SqliteAppendTransaction(SqliteConnection connection, strin
         var command = Prepared(SqliteProjectionSql.Find(table));
         command.Parameters.AddWithValue("$key", key);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? SqliteProjectionSql.Row(table, reader) : null;
+        return reader.Read() ? ProjectionRow.Read(table, reader) : null;
     }
 
     public IEnumerable<RecordRow> ReadRecords(RecordFilter filter) => SqliteRecordTable.Read(connection, filter);

@@ -77,17 +77,4 @@ internal static class SqliteProjectionSql
             + (where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where))
             + $" ORDER BY {(query?.OrderBy is { } order ? table.Column(order).Name + ", " : "")}{table.Key.Name}";
     }
-
-    public static ProjectionRow Row(ProjectionTable table, SqliteDataReader reader)
-    {
-        var values = new Dictionary<string, object?>(table.Columns.Count, StringComparer.Ordinal);
-        for (var i = 0; i < table.Columns.Count; i++)
-        {
-            var column = table.Columns[i];
-            values[column.Name] = reader.IsDBNull(i) ? null
-                : column.Type == ColumnType.Number ? reader.GetInt64(i) : reader.GetString(i);
-        }
-
-        return new ProjectionRow(values);
-    }
 }

@@ -67,7 +67,7 @@ internal sealed class SqliteSnapshot : IRecordSnapshot
         command.CommandText = SqliteProjectionSql.Find(table);
         command.Parameters.AddWithValue("$key", key);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? SqliteProjectionSql.Row(table, reader) : null;
+        return reader.Read() ? ProjectionRow.Read(table, reader) : null;
     });
 
     public void Dispose()
@@ -86,7 +86,7 @@ internal sealed class SqliteSnapshot : IRecordSnapshot
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            yield return SqliteProjectionSql.Row(table, reader);
+            yield return ProjectionRow.Read(table, reader);
         }
     }
 

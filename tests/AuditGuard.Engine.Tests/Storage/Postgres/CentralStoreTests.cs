@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AuditGuard.Engine.Errors;
+using AuditGuard.Engine.Evidence;
 using AuditGuard.Engine.Ledger;
 using AuditGuard.Engine.Ledger.Verification;
 using AuditGuard.Engine.Operations;
@@ -94,6 +95,10 @@ public sealed class CentralStoreTests : IDisposable
 
         var refused = Assert.Throws<AuditGuardException>(() => OpenAs(host));
         Assert.Equal(ErrorIds.SignerNotRegistered, refused.ErrorId);
+
+        // A revoked key may be in other hands: it is never registered again.
+        using var again = LedgerFixture.Open(_backend);
+        Assert.Equal(ErrorIds.SignerRetired, Assert.Throws<AuditGuardException>(() => again.AddSigner(host.Certificate)).ErrorId);
     }
 
     [SkippableFact]
@@ -185,11 +190,17 @@ public sealed class CentralStoreTests : IDisposable
         var probe = new StoreLockLivenessProbe(other, other.Location);
         var operation = Guid.NewGuid();
 
+        var here = ActorIdentity.Current(null);
+        var elsewhere = here with { Host = "another-host" };
+
         var hold = new StoreLockLivenessProbe(store, store.Location).Hold(operation);
-        Assert.Equal(OperationLiveness.Running, probe.Check(operation, null!));
-        Assert.Equal(OperationLiveness.Orphaned, probe.Check(Guid.NewGuid(), null!));
+        Assert.Equal(OperationLiveness.Running, probe.Check(operation, here));
+        Assert.Equal(OperationLiveness.Running, probe.Check(operation, elsewhere));
+        Assert.Equal(OperationLiveness.Orphaned, probe.Check(Guid.NewGuid(), here));
         hold.Dispose();
-        Assert.Equal(OperationLiveness.Orphaned, probe.Check(operation, null!));
+        Assert.Equal(OperationLiveness.Orphaned, probe.Check(operation, here));
+        // Not running, but its target is on the host that ran it: only a forced repair settles it here.
+        Assert.Equal(OperationLiveness.Unknown, probe.Check(operation, elsewhere));
     }
 
     [SkippableFact]
@@ -208,7 +219,10 @@ public sealed class CentralStoreTests : IDisposable
             Assert.Equal((1L, 3L, 4L), (resumed.Shipped, resumed.DestinationHeadBefore!.Value, resumed.DestinationHead!.Value));
         }
 
+        // Opened other than to ship to it, a copy is read-only, whoever holds a registered key: a write would fork it.
         using var copy = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = id, Create = false });
+        Assert.Contains("copy", copy.ReadOnlyReason, StringComparison.Ordinal);
+        Assert.True(Assert.Single(new PostgresStoreProvider().List(_backend.ConnectionString)).IsCopy);
         using var ledger = AuditLedger.Open(copy, new LedgerOpenOptions { KeyFiles = _backend.KeyFiles("copy"), Projections = [new OperationsProjection()] });
         Assert.True(ledger.IsReadOnly);
         var verified = ledger.Verify(new VerifyOptions());
@@ -262,9 +276,63 @@ public sealed class CentralStoreTests : IDisposable
         Assert.Equal(0, copy.GetSummary().RecordCount);
     }
 
+    [SkippableFact]
+    public void An_evidence_set_covers_every_chain_and_vouches_for_another_chain_only_through_the_exporter_named()
+    {
+        var keys = _temp.File("keys");
+        Directory.CreateDirectory(keys);
+        GuardSession Open(string name) => GuardSession.OpenCentral(new CentralStoreRequest(_backend.ConnectionString, name), new GuardSessionOptions { CentralKeyFolder = keys });
+        Guid other;
+        using (var second = Open("b"))
+        {
+            second.WriteCheckpoint();
+            other = second.StoreId;
+        }
+
+        var path = _temp.File("set.zip");
+        string exporter;
+        Guid own;
+        using (var first = Open("a"))
+        {
+            first.WriteCheckpoint();
+            exporter = first.Describe().SignerFingerprint!;
+            own = first.StoreId;
+            var summary = first.ExportEvidenceAcrossStores(new BundleRequest(new BundleScope(), EvidenceProfile.Internal, false, [], "AuditGuard", "test"), path, null, null);
+            Assert.Equal(4, summary.Records);
+        }
+
+        var named = GuardSession.VerifyEvidence(path, new VerifyOptions(), [exporter]);
+        Assert.True(named.IsValid, string.Join("; ", named.Verdicts.Select(v => $"{v.Kind} {v.File} {v.Message}")));
+
+        // The signer of chain a does not vouch for chain b's history unless the auditor names it.
+        var unnamed = GuardSession.VerifyEvidence(path, new VerifyOptions());
+        Assert.False(unnamed.IsValid);
+        Assert.Contains(unnamed.Verdicts, v => v.Kind == VerdictKind.ManifestSignatureInvalid && v.File == $"chains/{other:D}/manifest.json.p7s");
+        Assert.DoesNotContain(unnamed.Verdicts, v => v.Kind == VerdictKind.ManifestSignatureInvalid && v.File == $"chains/{own:D}/manifest.json.p7s");
+
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry($"chains/{other:D}/records/1.json")!;
+            string body;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                body = reader.ReadToEnd();
+            }
+
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry($"chains/{other:D}/records/1.json").Open());
+            writer.Write(body.Replace("checkpoint", "checkpoinT", StringComparison.Ordinal));
+        }
+
+        var tampered = GuardSession.VerifyEvidence(path, new VerifyOptions(), [exporter]);
+        Assert.False(tampered.IsValid);
+        Assert.Contains(tampered.Verdicts, v => v.Kind == VerdictKind.FileDigestMismatch && v.File == $"chains/{other:D}/records/1.json");
+        Assert.Contains(tampered.Verdicts, v => v.Kind == VerdictKind.SignatureInvalid && v.Sequence == 1 && v.File == $"chains/{other:D}/");
+    }
+
     private ShipResult Ship(AuditLedger local)
     {
-        using var destination = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = local.StoreId });
+        using var destination = new PostgresStoreProvider().Open(new CentralStoreRequest(_backend.ConnectionString, "copy") { StoreId = local.StoreId, Copy = true });
         using var snapshot = local.OpenSnapshot();
         return ChainShipping.Ship(snapshot, destination, [new OperationsProjection()]);
     }
