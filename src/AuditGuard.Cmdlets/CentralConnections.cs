@@ -66,7 +66,12 @@ internal static class CentralConnections
             : $"the connection to '{host}' does not verify the server's certificate (SSL Mode is '{mode ?? "Prefer"}'): whoever sits between this host and the server could read the password and see the records. Add 'SSL Mode=VerifyFull' (and 'Root Certificate=<ca.pem>' for a private CA) to the connection string";
     }
 
-    /// <summary>Whether <paramref name="text"/> is a connection string (Key=Value pairs naming a Host) rather than a path.</summary>
+    /// <summary>
+    /// Whether <paramref name="text"/> is meant as a connection string (Key=Value pairs: a Host, a
+    /// password, or several keys) rather than a path. Such text is never used as a file name, where a
+    /// password in it would end up on disk and in messages: a connection string without a Host is
+    /// refused as one instead.
+    /// </summary>
     public static bool IsConnectionString(string text)
     {
         if (!text.Contains('=', StringComparison.Ordinal))
@@ -77,7 +82,7 @@ internal static class CentralConnections
         try
         {
             var builder = new DbConnectionStringBuilder { ConnectionString = text };
-            return builder.ContainsKey("Host") || builder.ContainsKey("Server");
+            return builder.Count > 1 || builder.ContainsKey("Host") || builder.ContainsKey("Server") || PasswordKeys.Any(builder.ContainsKey);
         }
         catch (ArgumentException)
         {

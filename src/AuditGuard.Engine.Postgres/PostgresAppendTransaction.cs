@@ -49,6 +49,8 @@ internal sealed class PostgresAppendTransaction : IAppendTransaction
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(CultureInfo.InvariantCulture,
                     $"SET LOCAL lock_timeout = '{Math.Max(1, (long)busyTimeout.TotalMilliseconds)}ms'")));
+                // A success is reported only once the commit is on disk, whatever the database or role sets.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = on"));
                 batch.BatchCommands.Add(new NpgsqlBatchCommand($"LOCK TABLE {PostgresSchema.Name}.records, {PostgresSchema.Name}.blobs IN ROW EXCLUSIVE MODE"));
                 var advisory = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
                 advisory.Parameters.Add(new NpgsqlParameter { Value = ChainLockKey(_reads.StoreId), NpgsqlDbType = NpgsqlDbType.Bigint });

@@ -32,6 +32,7 @@ internal static class PostgresSchema
         ("records", "records_append_only", "refuse_change"),
         ("records", "records_no_truncate", "refuse_change"),
         ("blobs", "blobs_erase_only", "blobs_erase_only"),
+        ("blobs", "blobs_whole", "blobs_whole"),
         ("blobs", "blobs_undeletable", "refuse_change"),
         ("blobs", "blobs_no_truncate", "refuse_change"),
     ];
@@ -42,6 +43,14 @@ internal static class PostgresSchema
         ["refuse_change"] = """
             BEGIN
                 RAISE EXCEPTION 'AuditGuard % are append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+            END
+            """,
+        ["blobs_whole"] = """
+            BEGIN
+                IF NEW.bytes IS NULL THEN
+                    RAISE EXCEPTION 'AuditGuard blobs are added whole: only the owner erases one' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
             END
             """,
         ["blobs_erase_only"] = """
@@ -78,6 +87,7 @@ internal static class PostgresSchema
             signature bytea NOT NULL,
             signer text NOT NULL,
             PRIMARY KEY (store_id, seq),
+            CHECK (seq >= 0),
             UNIQUE (store_id, hash),
             UNIQUE (store_id, prev));
         CREATE INDEX records_by_operation ON {Name}.records(store_id, op_id) WHERE op_id IS NOT NULL;
@@ -98,6 +108,7 @@ internal static class PostgresSchema
             PRIMARY KEY (store_id, name));
         CREATE FUNCTION {Name}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn${Functions["refuse_change"]}$fn$;
         CREATE FUNCTION {Name}.blobs_erase_only() RETURNS trigger LANGUAGE plpgsql AS $fn${Functions["blobs_erase_only"]}$fn$;
+        CREATE FUNCTION {Name}.blobs_whole() RETURNS trigger LANGUAGE plpgsql AS $fn${Functions["blobs_whole"]}$fn$;
         CREATE TRIGGER schema_version_append_only BEFORE UPDATE OR DELETE ON {Name}.schema_version FOR EACH ROW EXECUTE FUNCTION {Name}.refuse_change();
         CREATE TRIGGER schema_version_no_truncate BEFORE TRUNCATE ON {Name}.schema_version FOR EACH STATEMENT EXECUTE FUNCTION {Name}.refuse_change();
         CREATE TRIGGER stores_append_only BEFORE UPDATE OR DELETE ON {Name}.stores FOR EACH ROW EXECUTE FUNCTION {Name}.refuse_change();
@@ -105,6 +116,7 @@ internal static class PostgresSchema
         CREATE TRIGGER records_append_only BEFORE UPDATE OR DELETE ON {Name}.records FOR EACH ROW EXECUTE FUNCTION {Name}.refuse_change();
         CREATE TRIGGER records_no_truncate BEFORE TRUNCATE ON {Name}.records FOR EACH STATEMENT EXECUTE FUNCTION {Name}.refuse_change();
         CREATE TRIGGER blobs_erase_only BEFORE UPDATE ON {Name}.blobs FOR EACH ROW EXECUTE FUNCTION {Name}.blobs_erase_only();
+        CREATE TRIGGER blobs_whole BEFORE INSERT ON {Name}.blobs FOR EACH ROW EXECUTE FUNCTION {Name}.blobs_whole();
         CREATE TRIGGER blobs_undeletable BEFORE DELETE ON {Name}.blobs FOR EACH ROW EXECUTE FUNCTION {Name}.refuse_change();
         CREATE TRIGGER blobs_no_truncate BEFORE TRUNCATE ON {Name}.blobs FOR EACH STATEMENT EXECUTE FUNCTION {Name}.refuse_change();
         """,

@@ -15,6 +15,7 @@ internal static class PostgresSchemaCheck
     // pg_trigger.tgtype bits: row level, before, insert, delete, update, truncate.
     private const int Row = 1;
     private const int Before = 2;
+    private const int Insert = 4;
     private const int Delete = 8;
     private const int Update = 16;
     private const int Truncate = 32;
@@ -28,6 +29,7 @@ internal static class PostgresSchemaCheck
         ["records_append_only"] = Row | Before | Update | Delete,
         ["records_no_truncate"] = Before | Truncate,
         ["blobs_erase_only"] = Row | Before | Update,
+        ["blobs_whole"] = Row | Before | Insert,
         ["blobs_undeletable"] = Row | Before | Delete,
         ["blobs_no_truncate"] = Before | Truncate,
     };
@@ -35,12 +37,15 @@ internal static class PostgresSchemaCheck
     private static readonly string[] Constraints =
     [
         "records:PRIMARY KEY (store_id, seq)",
+        "records:CHECK ((seq >= 0))",
         "records:UNIQUE (store_id, hash)",
         "records:UNIQUE (store_id, prev)",
         "stores:PRIMARY KEY (store_id)",
         "stores:UNIQUE (name)",
         "blobs:PRIMARY KEY (store_id, sha256)",
     ];
+
+    private static readonly string[] EvidenceTables = ["schema_version", "stores", "records", "blobs"];
 
     private static readonly string[] RecordColumns =
     [
@@ -50,7 +55,7 @@ internal static class PostgresSchemaCheck
 
     /// <summary>One catalog read that returns everything the check compares, so an append pays one round trip for it.</summary>
     public const string Query = $"""
-        SELECT 'trigger', c.relname || ':' || t.tgname || ':' || pn.nspname || '.' || p.proname || ':' || t.tgtype::text || ':' || t.tgenabled::text || ':' || (t.tgqual IS NULL)::text || ':' || t.tgnargs::text
+        SELECT 'trigger', c.relname || ':' || t.tgname || ':' || pn.nspname || '.' || p.proname || ':' || t.tgtype::text || ':' || t.tgenabled::text || ':' || (t.tgqual IS NULL)::text || ':' || t.tgnargs::text || ':' || t.tgattr::text
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
          WHERE n.nspname = '{PostgresSchema.Name}' AND NOT t.tgisinternal
@@ -73,7 +78,20 @@ internal static class PostgresSchemaCheck
         UNION ALL
         SELECT 'constraint', c.relname || ':' || pg_get_constraintdef(k.oid)
           FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = '{PostgresSchema.Name}' AND c.relname IN ('records', 'stores', 'blobs') AND k.contype IN ('p', 'u')
+         WHERE n.nspname = '{PostgresSchema.Name}' AND c.relname IN ('records', 'stores', 'blobs') AND k.contype IN ('p', 'u', 'c')
+        UNION ALL
+        SELECT 'table', c.relname || ':' || c.relkind::text || ':' || c.relpersistence::text
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = '{PostgresSchema.Name}' AND c.relname IN ('schema_version', 'stores', 'records', 'blobs')
+        UNION ALL
+        SELECT 'inherited', p.relname || ':' || c.relname
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = p.relnamespace
+         WHERE n.nspname = '{PostgresSchema.Name}'
+        UNION ALL
+        SELECT 'privilege', c.relname || ':' || a.privilege_type || ':' || coalesce(pg_get_userbyid(a.grantee)::text, 'PUBLIC')
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) a
+         WHERE n.nspname = '{PostgresSchema.Name}' AND c.relname IN ('schema_version', 'stores', 'records', 'blobs')
+           AND a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES') AND a.grantee <> c.relowner
         UNION ALL
         SELECT 'column', a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
           FROM pg_attribute a
@@ -103,7 +121,7 @@ internal static class PostgresSchemaCheck
         foreach (var (table, name, function) in PostgresSchema.Triggers)
         {
             var expected = string.Create(CultureInfo.InvariantCulture,
-                $"{table}:{name}:{PostgresSchema.Name}.{function}:{TriggerTypes[name]}:O:true:0");
+                $"{table}:{name}:{PostgresSchema.Name}.{function}:{TriggerTypes[name]}:O:true:0:");
             var actual = triggers.FirstOrDefault(t => t[0] == table && t[1] == name);
             if (actual is null)
             {
@@ -135,6 +153,12 @@ internal static class PostgresSchemaCheck
 
         var constraints = found.Where(f => f.Kind == "constraint").Select(f => f.Text).ToHashSet(StringComparer.Ordinal);
         alterations.AddRange(Constraints.Where(c => !constraints.Contains(c)).Select(c => $"the constraint '{c}' is missing"));
+
+        var tables = found.Where(f => f.Kind == "table").Select(f => f.Text).ToHashSet(StringComparer.Ordinal);
+        alterations.AddRange(EvidenceTables.Where(t => !tables.Contains($"{t}:r:p"))
+            .Select(t => $"the table '{t}' is missing, or is no longer an ordinary logged table (unlogged, partitioned or replaced)"));
+        alterations.AddRange(found.Where(f => f.Kind == "inherited").Select(f => $"a table inherits from or partitions '{f.Text}'"));
+        alterations.AddRange(found.Where(f => f.Kind == "privilege").Select(f => $"a role other than the owner was granted '{f.Text}' on evidence"));
 
         var columns = found.Where(f => f.Kind == "column").Select(f => f.Text).ToList();
         if (!columns.SequenceEqual(RecordColumns, StringComparer.Ordinal))

@@ -413,7 +413,20 @@ public sealed class GuardSession : IDisposable
 
         using var copy = provider.Open(new CentralStoreRequest(connectionString, entry.Name) { StoreId = StoreId, Create = false, Copy = true });
         using var snapshot = copy.OpenSnapshot();
-        var head = snapshot.ReadRecords(new RecordFilter { Last = 1 }).FirstOrDefault() ?? throw StoreErrors.CopyNotFound(copy.Location, StoreId);
+
+        // The copy vouches for the store only as a whole chain that verifies: a row planted in it (a
+        // replayed record far past its head, say) must not become the witness.
+        var verified = ChainVerifier.Verify(new SnapshotChainSource(snapshot, [new OperationsProjection()]), new VerifyOptions());
+        if (!verified.IsValid || verified.HeadSequence is not { } sequence)
+        {
+            var problem = verified.Verdicts.FirstOrDefault(v => v.Severity == VerdictSeverity.Error);
+            throw LedgerErrors.WitnessUnreadable(copy.Location, verified.HeadSequence is null
+                ? "the copy holds no record; ship the store there with Sync-AuditStore first."
+                : $"the copy does not verify ({problem?.Kind}: {problem?.Message}), so it vouches for nothing. Keep it for investigation, and verify against another witness.");
+        }
+
+        var head = snapshot.ReadRecords(new RecordFilter { Sequences = [sequence] }).FirstOrDefault(r => r.HashHex == verified.HeadHash)
+            ?? throw LedgerErrors.WitnessUnreadable(copy.Location, "the copy's head changed while it was verified; run the check again.");
         return new WitnessRecord(copy.Location, head.Body, head.Signature);
     }
 

@@ -218,10 +218,15 @@ try { Sync-AuditStore -Destination '$connection' -Credential `$cred | Out-Null }
 `$cred = [pscredential]::new('$($writer.User)', (ConvertTo-SecureString 'Wrong-Secret-7731' -AsPlainText -Force))
 try { Connect-AuditStore -ConnectionString '$connection' -Credential `$cred } catch { 'error:' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'message:' + `$_.Exception.Message }
 try { Get-AuditStore } catch { 'after:' + `$_.FullyQualifiedErrorId.Split(',')[0] }
+Connect-AuditStore ./local.db
+try { Sync-AuditStore -Destination 'Hostname=127.0.0.1;Password=Wrong-Secret-7731' | Out-Null } catch { 'mistyped:' + `$_.FullyQualifiedErrorId.Split(',')[0]; 'message:' + `$_.Exception.Message }
+'files:' + ((Get-ChildItem -Name) -join ',')
 "@
         $wrong.ExitCode | Should -Be 0 -Because $wrong.Error
         $wrong.Output | Should -Contain 'error:AuditStoreServerRefused'
         $wrong.Output | Should -Contain 'after:AuditStoreNotConnected'
+        # Key=value text with a password is never taken for a file name.
+        $wrong.Output | Should -Contain 'mistyped:AuditStoreConnectionStringInvalid'
         ($wrong.Output -join "`n") | Should -Not -Match 'Wrong-Secret-7731'
 
         $login = Get-CredentialScript $writer.User $writer.Password

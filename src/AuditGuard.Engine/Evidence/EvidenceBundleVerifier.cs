@@ -128,10 +128,10 @@ public static class EvidenceBundleVerifier
 
     /// <summary>
     /// An evidence set (Export-EvidenceBundle -AllStores): its own files and signature, then each
-    /// chain's folder as the bundle it is. The set's signer is accepted when it is a signer of one of
-    /// its chains or one the caller named; a chain whose own manifest that signer signed, and which
+    /// chain's folder as the bundle it is. The set's signer is accepted when the caller named it, or
+    /// when it is a signer of every chain in the set; a chain whose own manifest it signed, and which
     /// does not register it, verifies only when the caller named it (-Exporter): the signer of one
-    /// chain does not vouch for another's history.
+    /// chain does not vouch for another's history, nor for which chains the set holds.
     /// </summary>
     private static ChainVerificationResult VerifySet(string path, JsonObject manifest, byte[] manifestBytes, Dictionary<string, ZipArchiveEntry> entries,
         VerifyOptions options, IReadOnlyCollection<string> exporters, List<Verdict> verdicts, long started)
@@ -139,7 +139,7 @@ public static class EvidenceBundleVerifier
         void Report(VerdictKind kind, string? file, string message, long? sequence) =>
             verdicts.Add(new Verdict(kind, Verdict.SeverityOf(kind), sequence, file, message));
 
-        var storeSigners = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? everyChainSigns = null;
         long records = 0;
         var trust = new List<TrustLevel>();
         try
@@ -171,9 +171,14 @@ public static class EvidenceBundleVerifier
                     records += chain.RecordsChecked;
                     trust.Add(chain.TrustLevel);
                     var source = new BundleChainSource(path, storeId, innerManifest!, inner);
-                    foreach (var signer in ChainVerifier.FoldSigners(source, before: null).All)
+                    var signers = ChainVerifier.FoldSigners(source, before: null).All.Select(s => s.Fingerprint);
+                    if (everyChainSigns is null)
                     {
-                        storeSigners.Add(signer.Fingerprint);
+                        everyChainSigns = new HashSet<string>(signers, StringComparer.Ordinal);
+                    }
+                    else
+                    {
+                        everyChainSigns.IntersectWith(signers);
                     }
                 }
             }
@@ -183,7 +188,9 @@ public static class EvidenceBundleVerifier
                 Report(VerdictKind.FileUnexpected, stray, $"'{stray}' is in a chain folder the set's manifest does not name: it was not checked.", null);
             }
 
-            CheckManifestSignature(manifestBytes, Read(entries, EvidenceBundleWriter.SignatureName), storeSigners.Contains, options, exporters, Report);
+            // Once the caller names who exported the set, no one else's signature stands for it.
+            var named = exporters.Count > 0 || options.ExpectedSigners is { Count: > 0 };
+            CheckManifestSignature(manifestBytes, Read(entries, EvidenceBundleWriter.SignatureName), f => !named && (everyChainSigns?.Contains(f) ?? false), options, exporters, Report);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException or System.Text.Json.JsonException)
         {

@@ -792,7 +792,7 @@ public sealed class AuditLedger : IDisposable
         _signers = new SignerRegistry();
         _settings = new StoreSettings();
         _stateSequence = null;
-        foreach (var row in read(new RecordFilter { Types = RecordTypes.StateTypes }))
+        foreach (var row in read(new RecordFilter { Types = RecordTypes.StateTypes, FromSequence = 0 }))
         {
             Fold(row);
         }
@@ -801,9 +801,9 @@ public sealed class AuditLedger : IDisposable
     private void Fold(RecordRow row)
     {
         var body = ParsedBody.TryParse(row.Body, out _);
-        if (body is not null)
+        if (body is not null && _signers.Admits(row, body))
         {
-            if (RecordTypes.SignerTypes.Contains(body.Type) && _signers.Check(body) is null)
+            if (RecordTypes.SignerTypes.Contains(body.Type))
             {
                 _signers.Apply(body);
             }

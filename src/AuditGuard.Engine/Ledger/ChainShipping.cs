@@ -37,9 +37,9 @@ public static class ChainShipping
         using (var copy = destination.OpenSnapshot())
         {
             before = copy.GetSummary();
-            foreach (var row in copy.ReadRecords(new RecordFilter { Types = RecordTypes.SignerTypes }))
+            foreach (var row in copy.ReadRecords(new RecordFilter { Types = RecordTypes.SignerTypes, FromSequence = 0 }))
             {
-                if (ParsedBody.TryParse(row.Body, out _) is { } body)
+                if (ParsedBody.TryParse(row.Body, out _) is { } body && signers.Admits(row, body))
                 {
                     signers.Apply(body);
                 }
@@ -101,6 +101,7 @@ public static class ChainShipping
     {
         var body = ParsedBody.TryParse(row.Body, out var problem);
         var reason = body is null ? $"its body cannot be read ({problem})"
+            : body.Version != 1 ? $"its format version is {body.Version}, not 1"
             : row.Sequence != sequence || body.Sequence != sequence ? $"it is not record {sequence} of the chain"
             : !SHA256.HashData(row.Body).AsSpan().SequenceEqual(row.Hash) ? "its body does not hash to its recorded hash"
             : body.Store != storeId.ToString("D") ? "its body names another store"

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using AuditGuard.Engine.Signing;
+using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Ledger;
 
@@ -42,6 +43,44 @@ internal sealed class SignerRegistry
             RecordTypes.SignerRotated or RecordTypes.SignerAdded when fingerprint is null || _active.Contains(fingerprint) => "the incoming signer is missing or already active",
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="row"/>, a record that changes the chain's state (a signer or a
+    /// setting), may be folded in: it names its own place in the chain (never a sequence below 0,
+    /// where the verifier reads nothing), passes <see cref="Check"/>, and is signed by a signer in
+    /// force (the genesis record by the certificate it introduces). Reading the store is not
+    /// trusting it: a row planted without a key changes no one's view of who may sign.
+    /// </summary>
+    public bool Admits(RecordRow row, ParsedBody body)
+    {
+        if (row.Sequence < 0 || body.Sequence != row.Sequence || (RecordTypes.SignerTypes.Contains(body.Type) && Check(body) is not null))
+        {
+            return false;
+        }
+
+        if (body.Type == RecordTypes.StoreCreated)
+        {
+            var introduced = body.FieldString("certificate") is { } text ? TryCertificate(text) : null;
+            using (introduced)
+            {
+                return introduced is not null && DetachedSignature.Verify(row.Body, row.Signature, introduced);
+            }
+        }
+
+        return IsActive(body.Signer) && Find(body.Signer) is { } signer && DetachedSignature.Verify(row.Body, row.Signature, signer.Certificate);
+    }
+
+    private static X509Certificate2? TryCertificate(string base64)
+    {
+        try
+        {
+            return PublicCertificate.TryLoad(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies a signer record; the certificate it carries must match its stated fingerprint.</summary>

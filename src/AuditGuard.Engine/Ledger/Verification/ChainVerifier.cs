@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using AuditGuard.Engine.Common;
@@ -73,6 +74,13 @@ public static class ChainVerifier
             source.CheckStorage((kind, sequence, message) => verdicts.Add(kind, sequence, null, message));
         }
 
+        // A chain starts at 0: a row below it is none of the chain's records, planted where a reader that starts at 0 would not see it.
+        if (source.CountRecords(long.MinValue, -1) is > 0 and var outside)
+        {
+            verdicts.Add(VerdictKind.SequenceGap, -1, null,
+                string.Create(CultureInfo.InvariantCulture, $"The store holds {outside} row(s) with a sequence below 0, which no chain has: they were planted outside AuditGuard."));
+        }
+
         if (options.WitnessPath is { } witness)
         {
             Witness.Check(witness, source, FoldSigners(source, before: null), verdicts);
@@ -109,10 +117,10 @@ public static class ChainVerifier
             return registry;
         }
 
-        var filter = new RecordFilter { Types = RecordTypes.SignerTypes, ToSequence = before - 1 };
+        var filter = new RecordFilter { Types = RecordTypes.SignerTypes, FromSequence = 0, ToSequence = before - 1 };
         foreach (var row in source.ReadRecords(filter))
         {
-            if (ParsedBody.TryParse(row.Body, out _) is { } body && registry.Check(body) is null)
+            if (ParsedBody.TryParse(row.Body, out _) is { } body && registry.Admits(row, body))
             {
                 registry.Apply(body);
             }

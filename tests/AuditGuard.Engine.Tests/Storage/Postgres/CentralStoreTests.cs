@@ -149,11 +149,78 @@ public sealed class CentralStoreTests : IDisposable
         }
 
         PostgresServer.Execute(_backend.ConnectionString, "ALTER TABLE auditguard.records ENABLE TRIGGER records_append_only");
+
+        // Weakenings that drop nothing at once but let a writer (or a crash) lose records later.
+        foreach (var (weaken, restore, named) in new[]
+        {
+            ("GRANT UPDATE ON auditguard.records TO auditguard_writer", "REVOKE UPDATE ON auditguard.records FROM auditguard_writer", "UPDATE"),
+            ("ALTER TABLE auditguard.records SET UNLOGGED", "ALTER TABLE auditguard.records SET LOGGED", "logged"),
+            ("ALTER TABLE auditguard.records DROP CONSTRAINT records_seq_check", "ALTER TABLE auditguard.records ADD CONSTRAINT records_seq_check CHECK (seq >= 0)", "seq >= 0"),
+            ("""
+             DROP TRIGGER records_append_only ON auditguard.records;
+             CREATE TRIGGER records_append_only BEFORE UPDATE OF op_id OR DELETE ON auditguard.records FOR EACH ROW EXECUTE FUNCTION auditguard.refuse_change()
+             """, """
+             DROP TRIGGER records_append_only ON auditguard.records;
+             CREATE TRIGGER records_append_only BEFORE UPDATE OR DELETE ON auditguard.records FOR EACH ROW EXECUTE FUNCTION auditguard.refuse_change()
+             """, "records_append_only"),
+        })
+        {
+            PostgresServer.Execute(_backend.ConnectionString, weaken);
+            using (var store = _backend.Open())
+            {
+                Assert.Contains(store.SchemaAlterations, a => a.Contains(named, StringComparison.Ordinal));
+            }
+
+            PostgresServer.Execute(_backend.ConnectionString, restore);
+            using (var store = _backend.Open())
+            {
+                Assert.Empty(store.SchemaAlterations);
+            }
+        }
+
         PostgresServer.Execute(_backend.ConnectionString, "CREATE RULE hide AS ON INSERT TO auditguard.blobs DO INSTEAD NOTHING");
         using var altered = LedgerFixture.Open(_backend);
         Assert.True(altered.IsReadOnly);
         Assert.Equal(ErrorIds.AuditStoreSchemaAltered, Assert.Throws<AuditGuardException>(() => altered.Append(LedgerFixture.Note(2))).ErrorId);
         Assert.Contains(altered.Verify(new VerifyOptions()).Verdicts, v => v.Kind == VerdictKind.SchemaAltered);
+    }
+
+    [SkippableFact]
+    public void A_writer_can_plant_neither_a_row_below_the_chain_nor_an_empty_blob()
+    {
+        Guid id;
+        using (var ledger = LedgerFixture.Open(_backend))
+        {
+            id = ledger.StoreId;
+        }
+
+        var writer = PostgresServer.LoginAs(_backend.ConnectionString, new CentralDatabaseOptions().WriterRole);
+        var below = Assert.Throws<PostgresException>(() => PostgresServer.Execute(writer,
+            "INSERT INTO auditguard.records SELECT store_id, -1, sha256('a'), sha256('b'), type, op_id, time, body, signature, signer FROM auditguard.records WHERE seq = 0"));
+        Assert.Equal("23514", below.SqlState);
+        var empty = Assert.Throws<PostgresException>(() => PostgresServer.Execute(writer, "INSERT INTO auditguard.blobs VALUES ($1, sha256('x'), NULL)", id));
+        Assert.Equal(PostgresErrors.InsufficientPrivilege, empty.SqlState);
+    }
+
+    [SkippableFact]
+    public void A_copy_with_a_row_planted_past_its_head_is_no_witness()
+    {
+        var folder = _temp.File("local");
+        Directory.CreateDirectory(folder);
+        using var local = GuardSession.OpenFile(Path.Combine(folder, "audit.db"), new GuardSessionOptions());
+        local.WriteCheckpoint();
+        local.WriteCheckpoint();
+        local.ShipToCentral(_backend.ConnectionString, "copy", null);
+        Assert.True(local.Verify(new VerifyOptions { WitnessRecord = local.CentralWitness(_backend.ConnectionString) }).IsValid);
+
+        // A writer replays the copy's genesis far past its head, to stand as the head a rolled-back store still holds.
+        var writer = PostgresServer.LoginAs(_backend.ConnectionString, new CentralDatabaseOptions().WriterRole);
+        PostgresServer.Execute(writer,
+            "INSERT INTO auditguard.records SELECT store_id, 1000000, sha256('a'), sha256('b'), type, op_id, time, body, signature, signer FROM auditguard.records WHERE store_id = $1 AND seq = 0",
+            local.StoreId);
+
+        var refused = Assert.Throws<AuditGuardException>(() => local.CentralWitness(_backend.ConnectionString));
+        Assert.Equal(ErrorIds.AuditWitnessUnreadable, refused.ErrorId);
     }
 
     [SkippableFact]
@@ -303,6 +370,10 @@ public sealed class CentralStoreTests : IDisposable
 
         var named = GuardSession.VerifyEvidence(path, new VerifyOptions(), [exporter]);
         Assert.True(named.IsValid, string.Join("; ", named.Verdicts.Select(v => $"{v.Kind} {v.File} {v.Message}")));
+
+        // Naming another exporter leaves no one else's signature standing for the set.
+        var wrong = GuardSession.VerifyEvidence(path, new VerifyOptions(), [new string('a', 64)]);
+        Assert.Contains(wrong.Verdicts, v => v.Kind == VerdictKind.ManifestSignatureInvalid && v.File == "manifest.json.p7s");
 
         // The signer of chain a does not vouch for chain b's history unless the auditor names it.
         var unnamed = GuardSession.VerifyEvidence(path, new VerifyOptions());

@@ -61,9 +61,9 @@ public sealed class PostgresBackend : StoreBackend
             Unguarded($"DELETE FROM {Schema}.records WHERE store_id = $1 AND seq BETWEEN $2 AND $3", fromSequence, toSequence);
 
         public void SwapRecords(long first, long second) => Unguarded($"""
-            UPDATE {Schema}.records SET seq = -1 WHERE store_id = $1 AND seq = $2;
+            UPDATE {Schema}.records SET seq = 9223372036854775807 WHERE store_id = $1 AND seq = $2;
             UPDATE {Schema}.records SET seq = $2 WHERE store_id = $1 AND seq = $3;
-            UPDATE {Schema}.records SET seq = $3 WHERE store_id = $1 AND seq = -1;
+            UPDATE {Schema}.records SET seq = $3 WHERE store_id = $1 AND seq = 9223372036854775807;
             """.Replace("\n", " ", StringComparison.Ordinal), first, second);
 
         public void InsertRecord(RecordRow row) => Run(false,
