@@ -17,7 +17,6 @@ internal sealed class PostgresReads(NpgsqlConnection connection, Func<NpgsqlTran
 {
     private const int Page = 500;
     private const string Columns = "seq, hash, prev, type, op_id, time, body, signature, signer";
-    private static long _cursors;
 
     public Guid StoreId => storeId;
 
@@ -74,7 +73,7 @@ internal sealed class PostgresReads(NpgsqlConnection connection, Func<NpgsqlTran
     public IEnumerable<RecordRow> ReadRecords(RecordFilter filter)
     {
         var where = new StringBuilder("store_id = $1");
-        var values = new List<object> { };
+        var values = new List<object>();
         void Add(string condition, object value)
         {
             values.Add(value);
@@ -174,7 +173,7 @@ internal sealed class PostgresReads(NpgsqlConnection connection, Func<NpgsqlTran
 
     private IEnumerable<T> Paged<T>(string sql, IReadOnlyList<object> values, Func<NpgsqlDataReader, T> read)
     {
-        var cursor = "auditguard_read_" + Interlocked.Increment(ref _cursors).ToString(CultureInfo.InvariantCulture);
+        var cursor = "auditguard_read_" + Guid.NewGuid().ToString("N");
         using (var declare = Command($"DECLARE {cursor} NO SCROLL CURSOR FOR {sql}", [.. values]))
         {
             declare.ExecuteNonQuery();

@@ -225,9 +225,9 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
         try
         {
             using var connection = PostgresConnections.Open(_connection, Location);
-            var reads = new PostgresReads(connection, () => null, StoreId);
-            return reads.ReadRecords(new RecordFilter { Sequences = [row.Sequence] }).FirstOrDefault() is { } stored
-                && stored.Hash.AsSpan().SequenceEqual(row.Hash);
+            using var read = new PostgresReads(connection, () => null, StoreId)
+                .Command($"SELECT hash FROM {PostgresSchema.Name}.records WHERE store_id = $1 AND seq = $2", row.Sequence);
+            return read.ExecuteScalar() is byte[] stored && stored.AsSpan().SequenceEqual(row.Hash);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or AuditGuardException)
         {

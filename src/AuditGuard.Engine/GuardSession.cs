@@ -248,7 +248,8 @@ public sealed class GuardSession : IDisposable
         {
             store.Dispose();
             options.SigningKey?.Dispose();
-            throw SigningErrors.SecretKeyInaccessible(Path.GetTempPath(), e);
+            throw SigningErrors.SecretKeyInaccessible(options.CentralKeyFolder
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "AuditGuard", "central"), e);
         }
 
         var session = Open(store, keys, options with { Liveness = options.Liveness ?? new StoreLockLivenessProbe((IStoreLocks)store, store.Location) }, secretKeyPerHost: true);

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using AuditGuard.Engine.Common;
 using AuditGuard.Engine.Errors;
-using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
 
 namespace AuditGuard.Engine.Ledger;
@@ -106,18 +105,9 @@ public static class ChainShipping
             : !SHA256.HashData(row.Body).AsSpan().SequenceEqual(row.Hash) ? "its body does not hash to its recorded hash"
             : body.Store != storeId.ToString("D") ? "its body names another store"
             : body.Previous != (previous ?? new string('0', 64)) ? "it does not link to the record before it"
-            : signers.Check(body) is { } signerProblem ? signerProblem
-            : body.Type == RecordTypes.StoreCreated ? null
-            : !signers.IsActive(body.Signer) || signers.Find(body.Signer) is not { } signer ? "its signer is not one the chain had registered by then"
-            : !DetachedSignature.Verify(row.Body, row.Signature, signer.Certificate) ? "its signature does not verify"
+            : !signers.Admits(row, body) ? signers.Check(body) ?? "it is not signed by a signer the chain had registered by then, or its signature does not verify"
             : null;
-        if (reason is null && body!.Type == RecordTypes.StoreCreated)
-        {
-            signers.Apply(body);
-            reason = signers.Find(body.Signer) is { } genesis && DetachedSignature.Verify(row.Body, row.Signature, genesis.Certificate)
-                ? null : "the genesis record's signature does not verify against the certificate it introduces";
-        }
-        else if (reason is null && RecordTypes.SignerTypes.Contains(body!.Type))
+        if (reason is null && RecordTypes.SignerTypes.Contains(body!.Type))
         {
             signers.Apply(body);
         }
