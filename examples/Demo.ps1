@@ -182,7 +182,7 @@ try {
 
         Write-Step 'Get-AuditStore -All and Get-Operation -AllStores: one place to report on every host'
         Get-AuditStore -All | Format-Table | Out-Host
-        Get-Operation -AllStores | Group-Object { $_.Store.Split('?store=')[-1] } | Format-Table @{ n = 'Operations'; e = 'Count' }, @{ n = 'Store'; e = 'Name' } | Out-Host
+        Get-Operation -AllStores | Group-Object { [uri]::UnescapeDataString($_.Store.Split('?store=')[-1]) } | Format-Table @{ n = 'Operations'; e = 'Count' }, @{ n = 'Store'; e = 'Name' } | Out-Host
         Connect-AuditStore -Path $storePath
     }
 
