@@ -238,6 +238,39 @@ public sealed class CentralStoreTests : IDisposable
     }
 
     [SkippableFact]
+    public void A_commit_whose_answer_is_lost_is_read_back_and_never_written_twice()
+    {
+        using (var first = LedgerFixture.Open(_backend))
+        {
+            first.Append(LedgerFixture.Note(1));
+        }
+
+        var server = new NpgsqlConnectionStringBuilder(_backend.ConnectionString);
+        using var proxy = new CuttingProxy(server.Host!, server.Port);
+        var through = new NpgsqlConnectionStringBuilder(_backend.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
+        using var ledger = AuditLedger.Open(new PostgresStoreProvider().Open(new CentralStoreRequest(through, "store")), new LedgerOpenOptions
+        {
+            KeyFiles = _backend.KeyFiles(),
+            Projections = [new OperationsProjection()],
+        });
+
+        // The commit lands and its answer is lost: the append reads it back and reports it, once.
+        proxy.Cut = CommitCut.AfterCommit;
+        var landed = ledger.Append(LedgerFixture.Note(2));
+        Assert.Equal(2, landed.Sequence);
+
+        // The connection breaks before the server has the commit: nothing is stored, and the append says so.
+        proxy.Cut = CommitCut.BeforeCommit;
+        var lost = Assert.Throws<AuditGuardException>(() => ledger.Append(LedgerFixture.Note(3)));
+        Assert.Equal(ErrorIds.AuditRecordNotStored, lost.ErrorId);
+
+        using var check = LedgerFixture.Open(_backend);
+        Assert.Equal(3, check.GetSummary().Store.RecordCount);
+        Assert.True(check.Verify(new VerifyOptions()).IsValid);
+        Assert.Equal(3, check.Append(LedgerFixture.Note(4)).Sequence);
+    }
+
+    [SkippableFact]
     public void A_wrong_password_is_refused_without_repeating_it()
     {
         var wrong = new NpgsqlConnectionStringBuilder(_backend.ConnectionString) { Password = "not-the-Password-42" }.ConnectionString;
