@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Management.Automation;
-using AuditGuard.Engine.Storage.Central;
 
 namespace AuditGuard.Cmdlets;
 
@@ -94,6 +93,4 @@ internal static class CentralConnections
     public static bool IsCentralLocation(string text) => text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
 
     public static string Describe(string connectionString) => Engine.GuardSession.DescribeCentralDatabase(connectionString);
-
-    public static CentralStoreRequest Request(string connectionString, string storeName) => new(connectionString, storeName);
 }

@@ -54,6 +54,20 @@ internal static class BundleScripts
 
         """;
 
+    /// <summary>What both scripts begin with: strict, C locale, from their own folder, a scratch folder, and how a check reports.</summary>
+    private const string Prologue = """
+        set -u
+        LC_ALL=C
+        export LC_ALL
+        cd "$(dirname "$0")" || exit 2
+        failures=0
+        fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+        ok() { echo "ok:   $*"; }
+        work=$(mktemp -d) || exit 2
+        trap 'rm -rf "$work"' EXIT
+        fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
+        """;
+
     /// <summary>Every file the manifest lists, by SHA-256, none missing, none extra, no links, and SHA256SUMS agreeing: shared by the bundle's and the set's scripts.</summary>
     private const string FileChecks = """
         # 2. Every file the manifest lists, by SHA-256; none missing, none extra.
@@ -85,16 +99,7 @@ internal static class BundleScripts
         #!/bin/sh
         # Checks this AuditGuard evidence bundle with openssl, sha256sum and standard tools only.
         # Unzip the bundle, then run in its folder: sh verify.sh   (VERIFY.md explains each check)
-        set -u
-        LC_ALL=C
-        export LC_ALL
-        cd "$(dirname "$0")" || exit 2
-        failures=0
-        fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-        ok() { echo "ok:   $*"; }
-        work=$(mktemp -d) || exit 2
-        trap 'rm -rf "$work"' EXIT
-        fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
+        """ + "\n" + Prologue + "\n" + """
 
         # 1. The manifest's signature, and who made it.
         if openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json -noverify -out /dev/null 2>"$work/cms.err"; then
@@ -198,15 +203,7 @@ internal static class BundleScripts
         #!/bin/sh
         # Checks this AuditGuard evidence set, then every chain's bundle in it, with openssl, sha256sum and standard tools only.
         # Unzip the set, then run in its folder: AUDITGUARD_EXPORTER=<fingerprint> sh verify.sh   (VERIFY.md explains)
-        set -u
-        LC_ALL=C
-        export LC_ALL
-        cd "$(dirname "$0")" || exit 2
-        failures=0
-        fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-        ok() { echo "ok:   $*"; }
-        work=$(mktemp -d) || exit 2
-        trap 'rm -rf "$work"' EXIT
+        """ + "\n" + Prologue + "\n" + """
 
         if openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json -noverify -out /dev/null 2>"$work/cms.err"; then
           ok "the set's manifest.json signature verifies"
@@ -214,7 +211,7 @@ internal static class BundleScripts
           fail "the set's manifest.json signature does not verify: $(head -n 1 "$work/cms.err")"
         fi
         openssl pkcs7 -inform DER -in manifest.json.p7s -print_certs -out "$work/exporter.pem" 2>/dev/null
-        exporter=$(openssl x509 -in "$work/exporter.pem" -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+        exporter=$(fingerprint "$work/exporter.pem")
         if [ -n "$exporter" ] && [ "${AUDITGUARD_EXPORTER:-}" = "$exporter" ]; then
           ok "the set is signed by the exporter you named ($exporter)"
         else
