@@ -80,18 +80,11 @@ public sealed class GetOperationCommand : StoreCmdlet
         var resolved = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var store in connected.SiblingStores())
         {
-            var session = connected.OpenSibling(store.StoreId);
-            try
+            connected.WithSibling(store.StoreId, session =>
             {
                 List(session, resolved);
-            }
-            finally
-            {
-                if (!ReferenceEquals(session, connected))
-                {
-                    session.Dispose();
-                }
-            }
+                return 0;
+            });
         }
 
         if (!connected.IsCentral)

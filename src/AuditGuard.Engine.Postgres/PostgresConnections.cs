@@ -1,3 +1,4 @@
+using AuditGuard.Engine.Errors;
 using Npgsql;
 
 namespace AuditGuard.Engine.Postgres;
@@ -33,7 +34,7 @@ internal static class PostgresConnections
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
         {
-            throw PostgresErrors.ConnectionStringInvalid(e is ArgumentException { ParamName: null } ? e.Message : "it is not an Npgsql connection string");
+            throw StoreErrors.ConnectionStringInvalid(e is ArgumentException { ParamName: null } ? e.Message : "it is not an Npgsql connection string");
         }
     }
 

@@ -14,8 +14,6 @@ internal static class PostgresErrors
     public const string DiskFull = "53100";
     public const string UndefinedTable = "42P01";
 
-    public static AuditGuardException ConnectionStringInvalid(string reason) => StoreErrors.ConnectionStringInvalid(reason);
-
     public static AuditGuardException Connecting(Exception e, string location) => e is PostgresException { SqlState: "28P01" or "28000" }
         ? StoreErrors.ServerRefused(location, "the server refused the user name or password", e)
         : StoreErrors.ServerUnreachable(location, e);

@@ -66,16 +66,7 @@ public sealed class PostgresRecordStore : IRecordStore, IStoreLocks
         using var connection = PostgresConnections.Open(builder, database);
         try
         {
-            var version = PostgresSchema.ReadVersion(connection);
-            if (version > PostgresSchema.CurrentVersion)
-            {
-                throw StoreErrors.SchemaTooNew(database, version, PostgresSchema.CurrentVersion);
-            }
-
-            if (version < PostgresSchema.CurrentVersion)
-            {
-                throw StoreErrors.DatabaseNotInitialized(database, version, PostgresSchema.CurrentVersion);
-            }
+            PostgresSchema.ThrowUnlessCurrent(connection, database);
 
             var (storeId, name, isCopy, isNew) = FindOrCreate(connection, request, database);
             var location = Locate(database, name);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AuditGuard.Engine.Common;
+using AuditGuard.Engine.Errors;
 using Npgsql;
 
 namespace AuditGuard.Engine.Postgres;
@@ -135,6 +136,21 @@ internal static class PostgresSchema
 
         using var command = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {Name}.schema_version", connection, transaction);
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Refuses a database whose schema is missing, older (its owner migrates it) or newer than this version's.</summary>
+    public static void ThrowUnlessCurrent(NpgsqlConnection connection, string database)
+    {
+        var version = ReadVersion(connection);
+        if (version > CurrentVersion)
+        {
+            throw StoreErrors.SchemaTooNew(database, version, CurrentVersion);
+        }
+
+        if (version < CurrentVersion)
+        {
+            throw StoreErrors.DatabaseNotInitialized(database, version, CurrentVersion);
+        }
     }
 
     /// <summary>Applies the migrations after <paramref name="fromVersion"/> inside the caller's transaction; returns what each did.</summary>

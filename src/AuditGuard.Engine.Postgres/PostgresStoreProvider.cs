@@ -20,13 +20,7 @@ public sealed class PostgresStoreProvider : ICentralStoreProvider
         using var connection = PostgresConnections.Open(builder, database);
         try
         {
-            var version = PostgresSchema.ReadVersion(connection);
-            if (version != PostgresSchema.CurrentVersion)
-            {
-                throw version > PostgresSchema.CurrentVersion
-                    ? StoreErrors.SchemaTooNew(database, version, PostgresSchema.CurrentVersion)
-                    : StoreErrors.DatabaseNotInitialized(database, version, PostgresSchema.CurrentVersion);
-            }
+            PostgresSchema.ThrowUnlessCurrent(connection, database);
 
             using var command = new NpgsqlCommand($"""
                 SELECT s.name, s.store_id, s.created, s.kind = 'copy',

@@ -265,18 +265,25 @@ public sealed class GuardSession : IDisposable
     public IReadOnlyList<CentralStoreEntry> SiblingStores() => _central is { } central ? ListCentralStores(central.ConnectionString) : [];
 
     /// <summary>
-    /// Another store of this session's central database, opened to read (it signs with nothing this
-    /// host was not given for it), for reports across every chain of a database (-AllStores).
+    /// Runs <paramref name="read"/> on another store of this session's central database (or on this
+    /// one), opened for it and closed after: it signs with nothing this host was not given for it.
+    /// Reports across every chain of a database (-AllStores) read through this.
     /// </summary>
-    public GuardSession OpenSibling(Guid storeId)
+    public T WithSibling<T>(Guid storeId, Func<GuardSession, T> read)
     {
         if (storeId == StoreId)
         {
-            return this;
+            return read(this);
         }
 
-        return _central is not { } central ? throw StoreErrors.NotFound(storeId.ToString("D"))
-            : OpenCentral(central with { StoreName = storeId.ToString("D"), StoreId = storeId }, new GuardSessionOptions { Clock = Clock, CentralKeyFolder = _centralKeyFolder });
+        if (_central is not { } central)
+        {
+            throw StoreErrors.NotFound(storeId.ToString("D"));
+        }
+
+        using var sibling = OpenCentral(central with { StoreName = storeId.ToString("D"), StoreId = storeId },
+            new GuardSessionOptions { Clock = Clock, CentralKeyFolder = _centralKeyFolder });
+        return read(sibling);
     }
 
     /// <summary>The stores of a central database (Get-AuditStore -ConnectionString -All).</summary>
@@ -535,21 +542,8 @@ public sealed class GuardSession : IDisposable
     {
         var sign = ExportSigner(exporter);
         var stores = IsCentral ? SiblingStores().Select(s => (s.StoreId, s.Name, s.Location)).ToList() : [(StoreId, Path.GetFileName(Location), Location)];
-        var members = stores.Select(store => new EvidenceSetMember(store.StoreId, store.Name, store.Location, bundle =>
-        {
-            var session = OpenSibling(store.StoreId);
-            try
-            {
-                return session.ExportEvidence(request, bundle, sign, null);
-            }
-            finally
-            {
-                if (!ReferenceEquals(session, this))
-                {
-                    session.Dispose();
-                }
-            }
-        })).ToList();
+        var members = stores.Select(store => new EvidenceSetMember(store.StoreId, store.Name, store.Location,
+            bundle => WithSibling(store.StoreId, session => session.ExportEvidence(request, bundle, sign, null)))).ToList();
         return EvidenceSetWriter.Write(members, request, path, sign, progress);
     }
 
