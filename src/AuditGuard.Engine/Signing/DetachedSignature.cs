@@ -15,11 +15,20 @@ public static class DetachedSignature
     /// True when <paramref name="signature"/> is a CMS SignedData with exactly one signer,
     /// carrying no content of its own, whose signature over <paramref name="content"/> checks
     /// out with <paramref name="signer"/>'s public key. Malformed input is false, never an exception.
+    /// The shape AuditGuard writes is checked directly (<see cref="CommonCmsShape"/>); any
+    /// other shape, and any signature that does not check out there, goes to the platform's CMS check.
     /// </summary>
     public static bool Verify(ReadOnlySpan<byte> content, byte[] signature, X509Certificate2 signer)
     {
         ArgumentNullException.ThrowIfNull(signature);
         ArgumentNullException.ThrowIfNull(signer);
+        return CommonCmsShape.Check(content, signature, signer) == CommonCmsShape.Outcome.Proven
+            || VerifyByPlatform(content, signature, signer);
+    }
+
+    /// <summary>The platform's full CMS check, with the rules of <see cref="Verify"/>.</summary>
+    internal static bool VerifyByPlatform(ReadOnlySpan<byte> content, byte[] signature, X509Certificate2 signer)
+    {
         try
         {
             // A detached decode would hide content the signature carries itself, so that is read first, from the encoding.

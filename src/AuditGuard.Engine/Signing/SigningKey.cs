@@ -22,13 +22,17 @@ public sealed class SigningKey : IDisposable
 
     private bool _disposed;
 
-    private SigningKey(X509Certificate2 certificate)
+    private SigningKey(X509Certificate2 certificate, bool signsDirectly)
     {
         Certificate = certificate;
         Fingerprint = CertificateFingerprint.Of(certificate);
+        SignsDirectly = signsDirectly;
     }
 
     public X509Certificate2 Certificate { get; }
+
+    /// <summary>Whether signatures are written by <see cref="CommonCmsShape"/> rather than the platform's CMS.</summary>
+    internal bool SignsDirectly { get; }
 
     /// <summary>Lowercase hex SHA-256 of the certificate: the <c>signer</c> field of the records it signs.</summary>
     public string Fingerprint { get; }
@@ -102,7 +106,7 @@ public sealed class SigningKey : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
-            return Sign(Certificate, content, signingTime, X509IncludeOption.None);
+            return Sign(content, signingTime, includeCertificate: false);
         }
         catch (CryptographicException e)
         {
@@ -119,7 +123,7 @@ public sealed class SigningKey : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
-            return Sign(Certificate, content, signingTime, X509IncludeOption.EndCertOnly);
+            return Sign(content, signingTime, includeCertificate: true);
         }
         catch (CryptographicException e)
         {
@@ -137,9 +141,11 @@ public sealed class SigningKey : IDisposable
     }
 
     /// <summary>
-    /// Applies every rule, then signs once and verifies the result, so a key that cannot sign
-    /// (removed smart card, key needing a prompt, key not matching the certificate) fails here
-    /// rather than at the first append. Takes ownership of <paramref name="certificate"/>.
+    /// Applies every rule, then signs once through the platform, silently, and verifies the result,
+    /// so a key that cannot sign (removed smart card, key needing a prompt, key not matching the
+    /// certificate) fails here rather than at the first append. A key that passes signs directly
+    /// (<see cref="CommonCmsShape"/>) when a direct probe verifies through the platform too.
+    /// Takes ownership of <paramref name="certificate"/>.
     /// </summary>
     internal static SigningKey Checked(X509Certificate2 certificate, TimeProvider clock, string target)
     {
@@ -151,15 +157,15 @@ public sealed class SigningKey : IDisposable
             byte[] probe;
             try
             {
-                probe = Sign(certificate, ProbeContent, now, X509IncludeOption.None);
+                probe = PlatformSign(certificate, ProbeContent, now, X509IncludeOption.None);
             }
             catch (CryptographicException e)
             {
                 throw SigningErrors.KeyUnavailable(target, e);
             }
 
-            return DetachedSignature.Verify(ProbeContent, probe, certificate)
-                ? new SigningKey(certificate)
+            return DetachedSignature.VerifyByPlatform(ProbeContent, probe, certificate)
+                ? new SigningKey(certificate, DirectProbeVerifies(certificate, now))
                 : throw SigningErrors.KeyMismatch(target);
         }
         catch
@@ -169,11 +175,28 @@ public sealed class SigningKey : IDisposable
         }
     }
 
+    private static bool DirectProbeVerifies(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        try
+        {
+            return CommonCmsShape.Sign(certificate, ProbeContent, now, includeCertificate: false) is { } probe
+                && DetachedSignature.VerifyByPlatform(ProbeContent, probe, certificate);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private byte[] Sign(ReadOnlySpan<byte> content, DateTimeOffset signingTime, bool includeCertificate) =>
+        (SignsDirectly ? CommonCmsShape.Sign(Certificate, content, signingTime, includeCertificate) : null)
+        ?? PlatformSign(Certificate, content, signingTime, includeCertificate ? X509IncludeOption.EndCertOnly : X509IncludeOption.None);
+
     /// <summary>
     /// A record's signature leaves the certificate out (the ledger records it once, in its signer
     /// records); an export's carries it. Signing time is stored to the second (UTCTime), as CMS encodes it.
     /// </summary>
-    private static byte[] Sign(X509Certificate2 certificate, ReadOnlySpan<byte> content, DateTimeOffset signingTime, X509IncludeOption include)
+    internal static byte[] PlatformSign(X509Certificate2 certificate, ReadOnlySpan<byte> content, DateTimeOffset signingTime, X509IncludeOption include)
     {
         var cms = new SignedCms(new ContentInfo(content.ToArray()), detached: true);
         var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate)
