@@ -111,11 +111,12 @@ public sealed class SqliteRecordStore : IRecordStore
             StoreFiles.ThrowIfCompanionsForeign(fullPath);
         }
 
-        var createdFile = StoreFiles.TryCreateStoreFile(fullPath, folder, options.Group);
-        if (createdFile)
+        if (!File.Exists(fullPath))
         {
             StoreFiles.ThrowIfCompanionsExist(fullPath);
         }
+
+        var createdFile = StoreFiles.TryCreateStoreFile(fullPath, folder, options.Group);
 
         SqliteConnection? connection = null;
         try

@@ -126,13 +126,23 @@ internal static class StoreFiles
     public static UnixGroup? SharedGroupOf(string path) =>
         FileStatus.Of(path, followLinks: true) is { } status && (status.Mode & UnixFileMode.GroupWrite) != 0 ? UnixGroup.OfId(status.GroupId) : null;
 
-    /// <summary>A new store file has no log of its own yet: one lying beside it was left by someone else, and SQLite would read it.</summary>
+    /// <summary>
+    /// A store that does not exist yet has no log of its own: one lying where it will be was left
+    /// by someone else, and SQLite would read it. Checked before the file is made, never after: by
+    /// then another opener of the same new store may have begun its own log, and the store is its.
+    /// </summary>
     public static void ThrowIfCompanionsExist(string path)
     {
-        foreach (var suffix in CompanionSuffixes.Where(s => File.Exists(path + s)))
+        foreach (var suffix in CompanionSuffixes.Where(s => File.Exists(path + s) || FileStatus.Of(path + s) is { IsLink: true }))
         {
-            File.Delete(path);
-            throw StoreErrors.AdoptionRefused(path + suffix, "lies beside a store that is only being created");
+            // Another opener makes the store file before its log, so a log seen before the file is
+            // looked for again is no opener's: if the file is there now, the log is that opener's.
+            if (File.Exists(path))
+            {
+                return;
+            }
+
+            throw StoreErrors.AdoptionRefused(path + suffix, "lies where a store that does not exist yet will be");
         }
     }
 

@@ -1,5 +1,6 @@
 using AuditGuard.Engine.Errors;
 using AuditGuard.Engine.Signing;
+using AuditGuard.Engine.Storage.Sqlite;
 
 namespace AuditGuard.Engine.Tests.Storage.Sqlite;
 
@@ -34,6 +35,35 @@ public sealed class StoreCreationTests : IDisposable
 
         Assert.Equal(ErrorIds.AuditStoreAdoptionRefused, error.ErrorId);
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void A_link_placed_where_a_new_stores_log_will_be_is_refused()
+    {
+        var path = _temp.File("audit.db");
+        File.CreateSymbolicLink(path + "-journal", _temp.File("nowhere"));
+
+        var error = Assert.Throws<AuditGuardException>(() => SqliteRecordStore.Open(path));
+
+        Assert.Equal(ErrorIds.AuditStoreAdoptionRefused, error.ErrorId);
+        Assert.False(File.Exists(path));
+    }
+
+    /// <summary>
+    /// Two openers of one new store: the second finds no file, then finds the first one's log,
+    /// which only ever follows its file. Seeing the file there on the second look, it is not refused.
+    /// </summary>
+    [Fact]
+    public void A_log_beside_a_store_file_made_meanwhile_by_another_opener_is_not_refused()
+    {
+        var path = _temp.File("audit.db");
+        File.WriteAllBytes(path + "-journal", []);
+
+        Assert.Throws<AuditGuardException>(() => StoreFiles.ThrowIfCompanionsExist(path));
+        File.WriteAllBytes(path, []);
+        StoreFiles.ThrowIfCompanionsExist(path);
+        Assert.True(File.Exists(path + "-journal"));
+        Assert.True(File.Exists(path));
     }
 
     [Theory]
