@@ -24,17 +24,19 @@ public sealed class RevokeAuditSignerCommand : StoreCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var session = Session;
         var given = Fingerprint is PSObject wrapped ? wrapped.BaseObject : Fingerprint!;
         // Spaces and colons, as certificate dialogs show a thumbprint, are not part of it.
         var text = string.Concat((given is AuditSigner signerObject ? signerObject.Fingerprint : SigningKeys.SignerText(given)).Where(char.IsAsciiHexDigit)).ToLowerInvariant();
-        var signer = session.Signers().FirstOrDefault(s => s.Fingerprint == text || string.Equals(s.Certificate.Thumbprint, text, StringComparison.OrdinalIgnoreCase))
-            ?? throw LedgerErrors.SignerNotActive(session.Location, text);
-        if (!ShouldProcessStore($"Revoke the signer '{signer.Certificate.Subject}' ({signer.Fingerprint}): records its key signs from now on fail verification"))
+
+        // Decided before the store is opened, so -WhatIf never creates a missing default store.
+        if (!ShouldProcessStore($"Revoke the signer {text}: records its key signs from now on fail verification"))
         {
             return;
         }
 
+        var session = Session;
+        var signer = session.Signers().FirstOrDefault(s => s.Fingerprint == text || string.Equals(s.Certificate.Thumbprint, text, StringComparison.OrdinalIgnoreCase))
+            ?? throw LedgerErrors.SignerNotActive(session.Location, text);
         session.RevokeSigner(signer.Fingerprint, Reason);
         var revoked = session.Signers().Single(s => s.Fingerprint == signer.Fingerprint);
         WriteObject(new AuditSigner(revoked.Fingerprint, revoked.Certificate, revoked.RegisteredAt, revoked.IsActive, session.Location));

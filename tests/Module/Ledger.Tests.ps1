@@ -168,6 +168,7 @@ Describe '-WhatIf on the default store' {
         $result = Invoke-FreshPwsh -ImportModule -Environment @{ AUDITGUARD_STORE = $store } -Script @'
 New-AuditCheckpoint -WhatIf
 Set-AuditStoreSetting -Name CheckpointInterval -Value 5 -WhatIf
+Revoke-AuditSigner -Fingerprint ('ab' * 32) -WhatIf
 '@
         $result.ExitCode | Should -Be 0 -Because $result.Error
         $result.Output | Should -Match ([regex]::Escape($store))
