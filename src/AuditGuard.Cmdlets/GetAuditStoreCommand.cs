@@ -36,6 +36,11 @@ public sealed class GetAuditStoreCommand : StoreCmdlet
     {
         if (ConnectionString is not null)
         {
+            if (Store is not null)
+            {
+                throw Engine.Errors.StoreErrors.SelectionConflict("-ConnectionString", "-Store");
+            }
+
             var composed = CentralConnections.Compose(ConnectionString, Credential);
             var stores = GuardSession.ListCentralStores(composed).Where(s => StoreName is null || s.Name == StoreName).ToList();
             if (StoreName is not null && stores.Count == 0)

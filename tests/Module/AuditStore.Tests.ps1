@@ -252,3 +252,14 @@ Describe 'Bad store paths' {
         { Connect-AuditStore -SigningCertificatePath '' } | Should -Throw -ErrorId 'SigningCertificateNotFound,AuditGuard.Cmdlets.ConnectAuditStoreCommand'
     }
 }
+
+Describe 'Get-AuditStore -ConnectionString' {
+    It 'refuses -Store beside it rather than ignoring one, before connecting anywhere' {
+        $path = Join-Path $TestDrive 'selected.db'
+        Connect-AuditStore -Path $path
+        # Port 9 on loopback: a connection would fail with AuditStoreServerUnreachable, not the conflict.
+        { Get-AuditStore -ConnectionString 'Host=127.0.0.1;Port=9;Database=audit' -Store $path } |
+            Should -Throw -ErrorId 'AuditStoreSelectionConflict,AuditGuard.Cmdlets.GetAuditStoreCommand'
+        (Get-AuditStore).Path | Should -Be $path
+    }
+}

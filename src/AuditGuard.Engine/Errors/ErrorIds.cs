@@ -28,6 +28,7 @@ public static class ErrorIds
     public const string AuditStoreSchemaAltered = nameof(AuditStoreSchemaAltered);
     public const string AuditStoreMissing = nameof(AuditStoreMissing);
     public const string AuditStoreNotConnected = nameof(AuditStoreNotConnected);
+    public const string AuditStoreSelectionConflict = nameof(AuditStoreSelectionConflict);
     public const string AuditStoreReadOnly = nameof(AuditStoreReadOnly);
     public const string AuditStoreCopyFailed = nameof(AuditStoreCopyFailed);
     public const string AuditStoreChanged = nameof(AuditStoreChanged);

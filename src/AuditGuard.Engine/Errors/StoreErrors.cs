@@ -141,6 +141,10 @@ public static class StoreErrors
         ErrorIds.AuditStoreNotConnected, ErrorKind.ResourceUnavailable,
         $"No store is connected: {reason} Nothing is recorded anywhere else. Connect to the store you mean with Connect-AuditStore, or name it with -Store.");
 
+    public static AuditGuardException SelectionConflict(string first, string second) => new(
+        ErrorIds.AuditStoreSelectionConflict, ErrorKind.InvalidArgument,
+        $"{first} and {second} each name where the stores are; give one of them.");
+
     public static AuditGuardException NotFound(string path) => new(
         ErrorIds.AuditStoreNotFound, ErrorKind.ObjectNotFound,
         $"There is no store at '{path}'. -Store names an existing store; create a new one with Connect-AuditStore.", path);
