@@ -194,7 +194,8 @@ internal static class CommonCmsShape
         var issuer = issuerAndSerial.ReadEncodedValue();
         var serial = issuerAndSerial.ReadIntegerBytes();
         issuerAndSerial.ThrowIfNotEmpty();
-        if (!IsSha256(signerInfo.ReadSequence()) || !signerInfo.PeekTag().HasSameClassAndValue(ContextZero))
+        // Exactly [0] constructed: the platform refuses a primitive [0], which the re-tag below would hide.
+        if (!IsSha256(signerInfo.ReadSequence()) || signerInfo.PeekTag() != ContextZero)
         {
             return null;
         }

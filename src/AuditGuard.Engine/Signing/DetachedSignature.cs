@@ -54,8 +54,10 @@ public static class DetachedSignature
             cms.CheckSignature(new X509Certificate2Collection(signer), verifySignatureOnly: true);
             return true;
         }
-        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Hostile encodings make the platform throw more than CryptographicException (an
+            // InvalidOperationException re-encoding BER attributes): a verifier answers false to all of them.
             return false;
         }
     }
@@ -86,7 +88,7 @@ public static class DetachedSignature
 
             return null;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return null;
         }

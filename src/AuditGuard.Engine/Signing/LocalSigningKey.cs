@@ -37,7 +37,7 @@ public static class LocalSigningKey
             SigningCertificateFactory.WritePrivateFile(pfxPath, pfx, group);
 
             // Loaded back from the very bytes on disk, so the key in use is the key that was kept.
-            return SigningKey.Checked(SigningCertificateFiles.ReadPfx(pfx, password: null, pfxPath), clock, pfxPath);
+            return SigningKey.Checked(SigningCertificateFiles.ReadPfx(pfx, password: null, pfxPath), clock, pfxPath, keyFromFile: true);
         }
         finally
         {
@@ -51,6 +51,6 @@ public static class LocalSigningKey
         ArgumentException.ThrowIfNullOrEmpty(pfxPath);
         ArgumentNullException.ThrowIfNull(clock);
         var certificate = SigningCertificateFiles.TryReadPfx(pfxPath, password: null);
-        return certificate is null ? null : SigningKey.Checked(certificate, clock, pfxPath);
+        return certificate is null ? null : SigningKey.Checked(certificate, clock, pfxPath, keyFromFile: true);
     }
 }

@@ -42,7 +42,7 @@ public sealed class SigningKey : IDisposable
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(clock);
-        return Checked(new X509Certificate2(certificate), clock, certificate.Subject);
+        return Checked(new X509Certificate2(certificate), clock, certificate.Subject, keyFromFile: false);
     }
 
     public static SigningKey FromPfxFile(string path, SecureString? password, TimeProvider clock)
@@ -50,7 +50,7 @@ public sealed class SigningKey : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(clock);
         var certificate = SigningCertificateFiles.TryReadPfx(path, password) ?? throw SigningErrors.FileNotFound(path);
-        return Checked(certificate, clock, path);
+        return Checked(certificate, clock, path, keyFromFile: true);
     }
 
     /// <summary>A PEM certificate and its PKCS #8 private key; <paramref name="password"/> is needed only when the key is encrypted.</summary>
@@ -59,7 +59,7 @@ public sealed class SigningKey : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(certificatePath);
         ArgumentException.ThrowIfNullOrEmpty(privateKeyPath);
         ArgumentNullException.ThrowIfNull(clock);
-        return Checked(SigningCertificateFiles.ReadPemPair(certificatePath, privateKeyPath, password), clock, certificatePath);
+        return Checked(SigningCertificateFiles.ReadPemPair(certificatePath, privateKeyPath, password), clock, certificatePath, keyFromFile: true);
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ public sealed class SigningKey : IDisposable
             }
         }
 
-        return found is null ? throw SigningErrors.ThumbprintNotFound(thumbprint) : Checked(found, clock, thumbprint);
+        return found is null ? throw SigningErrors.ThumbprintNotFound(thumbprint) : Checked(found, clock, thumbprint, keyFromFile: false);
     }
 
     /// <summary>A detached CMS signature over <paramref name="content"/>, identifying the signer by issuer and serial number.</summary>
@@ -144,10 +144,11 @@ public sealed class SigningKey : IDisposable
     /// Applies every rule, then signs once through the platform, silently, and verifies the result,
     /// so a key that cannot sign (removed smart card, key needing a prompt, key not matching the
     /// certificate) fails here rather than at the first append. A key that passes signs directly
-    /// (<see cref="CommonCmsShape"/>) when a direct probe verifies through the platform too.
-    /// Takes ownership of <paramref name="certificate"/>.
+    /// (<see cref="CommonCmsShape"/>) when a direct probe verifies through the platform too, except
+    /// a Windows key not read from a file: it may sit on a smart card or be protected, and only the
+    /// platform's signer asks Windows never to prompt. Takes ownership of <paramref name="certificate"/>.
     /// </summary>
-    internal static SigningKey Checked(X509Certificate2 certificate, TimeProvider clock, string target)
+    internal static SigningKey Checked(X509Certificate2 certificate, TimeProvider clock, string target, bool keyFromFile)
     {
         try
         {
@@ -165,7 +166,7 @@ public sealed class SigningKey : IDisposable
             }
 
             return DetachedSignature.VerifyByPlatform(ProbeContent, probe, certificate)
-                ? new SigningKey(certificate, DirectProbeVerifies(certificate, now))
+                ? new SigningKey(certificate, (keyFromFile || !OperatingSystem.IsWindows()) && DirectProbeVerifies(certificate, now))
                 : throw SigningErrors.KeyMismatch(target);
         }
         catch
@@ -182,8 +183,9 @@ public sealed class SigningKey : IDisposable
             return CommonCmsShape.Sign(certificate, ProbeContent, now, includeCertificate: false) is { } probe
                 && DetachedSignature.VerifyByPlatform(ProbeContent, probe, certificate);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever stops the direct signer (an encoding its strict reader refuses, say) leaves the platform's.
             return false;
         }
     }

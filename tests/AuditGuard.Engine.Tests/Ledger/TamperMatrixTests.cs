@@ -9,6 +9,7 @@ using AuditGuard.Engine.Operations;
 using AuditGuard.Engine.Operations.Records;
 using AuditGuard.Engine.Signing;
 using AuditGuard.Engine.Storage;
+using AuditGuard.Engine.Tests.Signing;
 using AuditGuard.Engine.Tests.Storage;
 using AuditGuard.Engine.Tests.Storage.Sqlite;
 
@@ -65,6 +66,19 @@ public abstract class TamperMatrix<TBackend> : IDisposable
     {
         var rows = CreateWithNotes(5);
         _backend.Tamper().SetSignature(4, rows[2].Signature);
+
+        var result = Verify();
+
+        AssertFirstError(result, VerdictKind.SignatureInvalid, 4);
+        Assert.Single(result.Verdicts, v => v.Severity == VerdictSeverity.Error);
+    }
+
+    [SkippableFact]
+    public void SignatureInvalid_and_no_exception_when_a_signature_is_replaced_by_one_only_BER_can_encode()
+    {
+        var rows = CreateWithNotes(5);
+        using var key = LocalSigningKey.TryLoad(_backend.KeyFiles().SignerKeyPath, TimeProvider.System)!;
+        _backend.Tamper().SetSignature(4, HandMadeSignatures.BerOnlyAttributes(key.Certificate, rows[4].Body, HandMadeSignatures.BerOnlyAttributeVariants[1]));
 
         var result = Verify();
 

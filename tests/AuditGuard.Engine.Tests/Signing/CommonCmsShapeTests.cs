@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
@@ -209,7 +210,7 @@ public sealed class CommonCmsShapeTests
     {
         using var certificate = TestCertificates.Ecdsa();
 
-        var signature = Craft(certificate, Attributes(contentType: DataOid, digests: [SHA256.HashData(Body)]));
+        var signature = HandMadeSignatures.Signed(certificate, Attributes(contentType: DataOid, digests: [SHA256.HashData(Body)]));
 
         Assert.Equal(Outcome.Proven, Check(Body, signature, certificate));
         Assert.True(DetachedSignature.VerifyByPlatform(Body, signature, certificate));
@@ -242,13 +243,52 @@ public sealed class CommonCmsShapeTests
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
 
-        var signature = Craft(certificate, attributes, algorithm, version);
+        var signature = HandMadeSignatures.Signed(certificate, attributes, algorithm, version);
 
         Assert.Equal(Outcome.NotProven, Check(Body, signature, certificate));
     }
 
     [Fact]
-    public void No_single_byte_change_is_proven_unless_the_platform_accepts_it_too()
+    public void Signed_attributes_sent_as_a_primitive_tag_are_not_proven_and_do_not_verify()
+    {
+        using var key = NewKey();
+        var signature = key.SignDetached(Body, SigningTime);
+        var signerInfo = new AsnReader(signature, AsnEncodingRules.DER).ReadSequence();
+        signerInfo.ReadObjectIdentifier();
+        var signedData = signerInfo.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)).ReadSequence();
+        signedData.ReadInteger();
+        signedData.ReadSetOf();
+        signedData.ReadSequence();
+        signerInfo = signedData.ReadSetOf().ReadSequence();
+        signerInfo.ReadInteger();
+        signerInfo.ReadSequence();
+        signerInfo.ReadSequence();
+        Assert.True(MemoryMarshal.TryGetArray(signerInfo.PeekEncodedValue(), out var attributes));
+        Assert.Equal(0xA0, signature[attributes.Offset]);
+        signature[attributes.Offset] = 0x80;
+
+        Assert.Equal(Outcome.NotProven, Check(Body, signature, key.Certificate));
+        Assert.False(DetachedSignature.Verify(Body, signature, key.Certificate));
+    }
+
+    public static TheoryData<string> BerOnlyAttributeVariants() => [.. HandMadeSignatures.BerOnlyAttributeVariants];
+
+    /// <summary>The platform throws more than CryptographicException re-encoding these; a verifier still answers false.</summary>
+    [Theory]
+    [MemberData(nameof(BerOnlyAttributeVariants))]
+    public void Signed_attributes_only_BER_allows_are_not_proven_and_never_throw(string variant)
+    {
+        using var key = NewKey();
+        var signature = HandMadeSignatures.BerOnlyAttributes(key.Certificate, Body, variant);
+
+        Assert.Equal(Outcome.NotProven, Check(Body, signature, key.Certificate));
+        Assert.False(DetachedSignature.VerifyByPlatform(Body, signature, key.Certificate));
+        Assert.False(DetachedSignature.Verify(Body, signature, key.Certificate));
+        Assert.Null(DetachedSignature.ReadSigningTime(signature));
+    }
+
+    [Fact]
+    public void No_single_bit_or_whole_byte_change_is_proven_unless_the_platform_accepts_it_too()
     {
         using var ecdsaKey = NewKey();
         using var rsaKey = NewKey(SigningKeyAlgorithm.Rsa2048);
@@ -257,7 +297,7 @@ public sealed class CommonCmsShapeTests
             var signature = key.SignDetachedWithCertificate(Body, SigningTime);
             for (var i = 0; i < signature.Length; i++)
             {
-                foreach (var flip in new byte[] { 0x01, 0x80, 0xFF })
+                foreach (var flip in new byte[] { 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xFF })
                 {
                     var mutated = signature.ToArray();
                     mutated[i] ^= flip;
@@ -375,67 +415,6 @@ public sealed class CommonCmsShapeTests
                 values(writer);
             }
         }
-    }
-
-    /// <summary>A detached SignedData whose one signer info signs <paramref name="signedAttributes"/> (a DER SET OF) with the certificate's key.</summary>
-    private static byte[] Craft(X509Certificate2 certificate, byte[] signedAttributes, string algorithm = EcdsaWithSha256Oid, int version = 1)
-    {
-        using var key = certificate.GetECDsaPrivateKey()!;
-        var value = key.SignData(signedAttributes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        var tbs = new AsnReader(certificate.RawData, AsnEncodingRules.DER).ReadSequence().ReadSequence();
-        tbs.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true));
-        var serial = tbs.ReadIntegerBytes();
-        tbs.ReadSequence();
-        var issuer = tbs.ReadEncodedValue();
-        var tagged = signedAttributes.ToArray();
-        tagged[0] = 0xA0;
-
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            writer.WriteObjectIdentifier("1.2.840.113549.1.7.2");
-            using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
-            using (writer.PushSequence())
-            {
-                writer.WriteInteger(1);
-                using (writer.PushSetOf())
-                using (writer.PushSequence())
-                {
-                    writer.WriteObjectIdentifier("2.16.840.1.101.3.4.2.1");
-                }
-
-                using (writer.PushSequence())
-                {
-                    writer.WriteObjectIdentifier(DataOid);
-                }
-
-                using (writer.PushSetOf())
-                using (writer.PushSequence())
-                {
-                    writer.WriteInteger(version);
-                    using (writer.PushSequence())
-                    {
-                        writer.WriteEncodedValue(issuer.Span);
-                        writer.WriteInteger(serial.Span);
-                    }
-
-                    using (writer.PushSequence())
-                    {
-                        writer.WriteObjectIdentifier("2.16.840.1.101.3.4.2.1");
-                    }
-
-                    writer.WriteEncodedValue(tagged);
-                    using (writer.PushSequence())
-                    {
-                        writer.WriteObjectIdentifier(algorithm);
-                    }
-
-                    writer.WriteOctetString(value);
-                }
-            }
-        }
-
-        return writer.Encode();
     }
 
     private static byte[] RandomBytes(int seed, byte[] template)
