@@ -28,6 +28,16 @@ public sealed class RevokeAuditSignerCommand : StoreCmdlet
         // Spaces and colons, as certificate dialogs show a thumbprint, are not part of it.
         var text = string.Concat((given is AuditSigner signerObject ? signerObject.Fingerprint : SigningKeys.SignerText(given)).Where(char.IsAsciiHexDigit)).ToLowerInvariant();
 
+        // A signer piped from Get-AuditSigner -Store is revoked in that store, never in whichever is connected.
+        if (given is AuditSigner { Store: { Length: > 0 } from })
+        {
+            Store ??= from;
+            if (!string.Equals(StorePath, from, StringComparison.Ordinal))
+            {
+                throw StoreErrors.SelectionConflict($"-Store ('{StorePath}')", $"the piped signer's store ('{from}')");
+            }
+        }
+
         // Decided before the store is opened, so -WhatIf never creates a missing default store.
         if (!ShouldProcessStore($"Revoke the signer {text}: records its key signs from now on fail verification"))
         {

@@ -340,3 +340,38 @@ Describe 'Concurrency and durability' {
         (Test-AuditChain).IsValid | Should -BeTrue
     }
 }
+
+Describe 'A signer piped from another store' {
+    It 'is revoked in the store it came from, never in the connected one' {
+        $a = Join-Path $TestDrive 'signers-a.db'
+        $b = Join-Path $TestDrive 'signers-b.db'
+        Connect-AuditStore -Path $b
+        Connect-AuditStore -Path $a
+        $shared = New-AuditSigningCertificate -Subject 'CN=Shared host' -Path (Join-Path $TestDrive 'shared.pfx')
+        $null = Add-AuditSigner -Certificate $shared -Confirm:$false
+        $null = Add-AuditSigner -Certificate $shared -Store $b -Confirm:$false
+
+        $revoked = Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Shared host' | Revoke-AuditSigner -Confirm:$false
+
+        $revoked.Store | Should -Be $b
+        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Shared host').IsActive | Should -BeFalse
+        (Get-AuditSigner | Where-Object Subject -eq 'CN=Shared host').IsActive | Should -BeTrue
+        (Get-AuditStore).Path | Should -Be $a
+    }
+
+    It 'is refused when -Store names another store' {
+        $a = Join-Path $TestDrive 'signers-c.db'
+        $b = Join-Path $TestDrive 'signers-d.db'
+        Connect-AuditStore -Path $b
+        Connect-AuditStore -Path $a
+        $shared = New-AuditSigningCertificate -Subject 'CN=Other host' -Path (Join-Path $TestDrive 'other.pfx')
+        $null = Add-AuditSigner -Certificate $shared -Confirm:$false
+        $null = Add-AuditSigner -Certificate $shared -Store $b -Confirm:$false
+        $fromA = Get-AuditSigner | Where-Object Subject -eq 'CN=Other host'
+
+        { $fromA | Revoke-AuditSigner -Store $b -Confirm:$false } | Should -Throw -ErrorId 'AuditStoreSelectionConflict,AuditGuard.Cmdlets.RevokeAuditSignerCommand'
+
+        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Other host').IsActive | Should -BeTrue
+        (Get-AuditSigner | Where-Object Subject -eq 'CN=Other host').IsActive | Should -BeTrue
+    }
+}

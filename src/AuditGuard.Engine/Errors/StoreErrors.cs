@@ -143,7 +143,7 @@ public static class StoreErrors
 
     public static AuditGuardException SelectionConflict(string first, string second) => new(
         ErrorIds.AuditStoreSelectionConflict, ErrorKind.InvalidArgument,
-        $"{first} and {second} each name where the stores are; give one of them.");
+        $"{first} and {second} name different stores; give only one. Nothing was done.");
 
     public static AuditGuardException NotFound(string path) => new(
         ErrorIds.AuditStoreNotFound, ErrorKind.ObjectNotFound,
