@@ -106,10 +106,6 @@ public sealed class SqliteRecordStore : IRecordStore
         {
             throw StoreErrors.GroupMismatch(fullPath, group.Name, StoreFiles.SharedGroupOf(fullPath)?.Name);
         }
-        else
-        {
-            StoreFiles.ThrowIfCompanionsForeign(fullPath);
-        }
 
         if (!File.Exists(fullPath))
         {
@@ -117,6 +113,10 @@ public sealed class SqliteRecordStore : IRecordStore
         }
 
         var createdFile = StoreFiles.TryCreateStoreFile(fullPath, folder, options.Group);
+
+        // Once the file exists, new or not: a log another opener began passes, one placed in the
+        // moment before the file was made (or beside an empty file) does not.
+        StoreFiles.ThrowIfCompanionsForeign(fullPath);
 
         SqliteConnection? connection = null;
         try

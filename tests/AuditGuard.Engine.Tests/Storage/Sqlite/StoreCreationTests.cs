@@ -66,6 +66,27 @@ public sealed class StoreCreationTests : IDisposable
         Assert.True(File.Exists(path));
     }
 
+    /// <summary>
+    /// A log that is a link beside an empty file about to become a store (or beside a new file, in
+    /// the moment before it was made) would have SQLite write through it: refused like one beside
+    /// an existing store, and what it leads to is left unchanged.
+    /// </summary>
+    [LinuxFact]
+    public void A_linked_log_beside_an_empty_file_about_to_become_a_store_is_refused()
+    {
+        var path = _temp.File("audit.db");
+        File.WriteAllBytes(path, []);
+        var victim = _temp.File("victim.txt");
+        File.WriteAllText(victim, "someone else's");
+        File.CreateSymbolicLink(path + "-shm", victim);
+
+        var error = Assert.Throws<AuditGuardException>(() => SqliteRecordStore.Open(path));
+
+        Assert.Equal(ErrorIds.AuditStoreLogForeign, error.ErrorId);
+        Assert.Equal("someone else's", File.ReadAllText(victim));
+        Assert.Equal(0, new FileInfo(path).Length);
+    }
+
     [Theory]
     [InlineData(0x1FF, "every user can write")]
     [InlineData(0x1FD, "group can write")]
