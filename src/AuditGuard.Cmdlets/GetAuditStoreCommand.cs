@@ -38,7 +38,7 @@ public sealed class GetAuditStoreCommand : StoreCmdlet
         {
             if (Store is not null)
             {
-                throw Engine.Errors.StoreErrors.SelectionConflict("-ConnectionString", "-Store");
+                throw Engine.Errors.StoreErrors.SelectionConflict("-ConnectionString and -Store each say where to look: give only one.");
             }
 
             var composed = CentralConnections.Compose(ConnectionString, Credential);

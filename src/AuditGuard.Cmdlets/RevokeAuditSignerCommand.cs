@@ -28,27 +28,33 @@ public sealed class RevokeAuditSignerCommand : StoreCmdlet
         // Spaces and colons, as certificate dialogs show a thumbprint, are not part of it.
         var text = string.Concat((given is AuditSigner signerObject ? signerObject.Fingerprint : SigningKeys.SignerText(given)).Where(char.IsAsciiHexDigit)).ToLowerInvariant();
 
-        // A signer piped from Get-AuditSigner -Store is revoked in that store, never in whichever is connected.
+        // A signer piped from Get-AuditSigner -Store is revoked in the store it came from, never in whichever is connected.
+        var store = Store;
         if (given is AuditSigner { Store: { Length: > 0 } from })
         {
-            Store ??= from;
-            if (!string.Equals(StorePath, from, StringComparison.Ordinal))
+            if (Store is not null && !SameStore(PathOf(Store), from))
             {
-                throw StoreErrors.SelectionConflict($"-Store ('{StorePath}')", $"the piped signer's store ('{from}')");
+                throw StoreErrors.SelectionConflict($"-Store names '{PathOf(Store)}', but the signer {text} was read from '{from}': name one of them. This signer was not revoked.");
             }
+
+            store = from;
         }
 
         // Decided before the store is opened, so -WhatIf never creates a missing default store.
-        if (!ShouldProcessStore($"Revoke the signer {text}: records its key signs from now on fail verification"))
+        if (!ShouldProcess(PathOf(store), $"Revoke the signer {text}: records its key signs from now on fail verification"))
         {
             return;
         }
 
-        var session = Session;
+        var session = SessionOf(store);
         var signer = session.Signers().FirstOrDefault(s => s.Fingerprint == text || string.Equals(s.Certificate.Thumbprint, text, StringComparison.OrdinalIgnoreCase))
             ?? throw LedgerErrors.SignerNotActive(session.Location, text);
         session.RevokeSigner(signer.Fingerprint, Reason);
         var revoked = session.Signers().Single(s => s.Fingerprint == signer.Fingerprint);
         WriteObject(new AuditSigner(revoked.Fingerprint, revoked.Certificate, revoked.RegisteredAt, revoked.IsActive, session.Location));
     });
+
+    // A store's location is its full path (or a central location): case counts where the file system's does.
+    private static bool SameStore(string one, string other) =>
+        string.Equals(one, other, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 }

@@ -10,8 +10,8 @@ namespace AuditGuard.Cmdlets;
 /// </summary>
 public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
 {
-    // A store this command opened for itself, closed when it ends; never the connected one.
-    private GuardSession? _opened;
+    // Stores this command opened for itself, by full path, closed when it ends; never the connected one.
+    private readonly Dictionary<string, GuardSession> _opened = new(StringComparer.Ordinal);
 
     // While engine work runs: where waits for the store's lock are told (-Verbose, else no one), once a store is in use.
     private bool _working;
@@ -24,7 +24,10 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     public string? Store { get; set; }
 
     /// <summary>The store this command works on.</summary>
-    private protected GuardSession Session => ReportingWaits(Store is null ? StoreSession.GetOrConnectDefault(this) : OpenNamed(Store));
+    private protected GuardSession Session => SessionOf(Store);
+
+    /// <summary>The store <paramref name="store"/> names (a path or a store's location), or the connected one when null.</summary>
+    private protected GuardSession SessionOf(string? store) => ReportingWaits(store is null ? StoreSession.GetOrConnectDefault(this) : OpenNamed(store));
 
     private protected override IDisposable? BeginWork()
     {
@@ -58,22 +61,25 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
     private protected bool ShouldProcessStore(string action) => ShouldProcess(StorePath, action);
 
     /// <summary>The store this command works on, named without opening it.</summary>
-    private protected string StorePath => Store is null ? StoreSession.PeekPath(this)
-        : CentralConnections.IsCentralLocation(Store) ? Store : FileSystemPaths.Resolve(SessionState, Store);
+    private protected string StorePath => PathOf(Store);
+
+    /// <summary>The full path or location of the store <paramref name="store"/> names, or of the connected one when null, without opening it.</summary>
+    private protected string PathOf(string? store) => store is null ? StoreSession.PeekPath(this)
+        : CentralConnections.IsCentralLocation(store) ? store : FileSystemPaths.Resolve(SessionState, store);
 
     public void Dispose()
     {
-        _opened?.Dispose();
+        foreach (var session in _opened.Values)
+        {
+            session.Dispose();
+        }
+
+        _opened.Clear();
         GC.SuppressFinalize(this);
     }
 
     private GuardSession OpenNamed(string store)
     {
-        if (_opened is not null)
-        {
-            return _opened;
-        }
-
         if (CentralConnections.IsCentralLocation(store))
         {
             return StoreSession.Peek() is { } central && string.Equals(central.Location, store, StringComparison.Ordinal) ? central
@@ -86,12 +92,17 @@ public abstract class StoreCmdlet : AuditGuardCmdlet, IDisposable
             return connected;
         }
 
+        if (_opened.TryGetValue(path, out var opened))
+        {
+            return opened;
+        }
+
         if (!File.Exists(path))
         {
             throw StoreErrors.NotFound(path);
         }
 
-        var session = _opened = StoreSession.Open(path, isPerUserDefault: false, signingKey: null);
+        var session = _opened[path] = StoreSession.Open(path, isPerUserDefault: false, signingKey: null);
         if (session.IsReadOnly)
         {
             WriteWarning($"The store '{session.Location}' is open read-only: {session.Describe().ReadOnlyReason}");

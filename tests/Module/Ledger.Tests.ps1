@@ -359,6 +359,30 @@ Describe 'A signer piped from another store' {
         (Get-AuditStore).Path | Should -Be $a
     }
 
+    It 'goes each to its own store in one pipeline, and a plain fingerprint after it to the connected store' {
+        $a = Join-Path $TestDrive 'signers-e.db'
+        $b = Join-Path $TestDrive 'signers-f.db'
+        Connect-AuditStore -Path $b
+        Connect-AuditStore -Path $a
+        $x = New-AuditSigningCertificate -Subject 'CN=Host x' -Path (Join-Path $TestDrive 'x.pfx')
+        $y = New-AuditSigningCertificate -Subject 'CN=Host y' -Path (Join-Path $TestDrive 'y.pfx')
+        foreach ($certificate in $x, $y) {
+            $null = Add-AuditSigner -Certificate $certificate -Confirm:$false
+            $null = Add-AuditSigner -Certificate $certificate -Store $b -Confirm:$false
+        }
+        $xFromB = Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Host x'
+        $xFromA = Get-AuditSigner | Where-Object Subject -eq 'CN=Host x'
+        $yFingerprint = (Get-AuditSigner | Where-Object Subject -eq 'CN=Host y').Fingerprint
+
+        $revoked = $xFromB, $xFromA, $yFingerprint | Revoke-AuditSigner -Confirm:$false
+
+        $revoked.Store | Should -Be $b, $a, $a
+        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Host x').IsActive | Should -BeFalse
+        (Get-AuditSigner | Where-Object Subject -eq 'CN=Host x').IsActive | Should -BeFalse
+        (Get-AuditSigner | Where-Object Subject -eq 'CN=Host y').IsActive | Should -BeFalse
+        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Host y').IsActive | Should -BeTrue
+    }
+
     It 'is refused when -Store names another store' {
         $a = Join-Path $TestDrive 'signers-c.db'
         $b = Join-Path $TestDrive 'signers-d.db'

@@ -141,9 +141,9 @@ public static class StoreErrors
         ErrorIds.AuditStoreNotConnected, ErrorKind.ResourceUnavailable,
         $"No store is connected: {reason} Nothing is recorded anywhere else. Connect to the store you mean with Connect-AuditStore, or name it with -Store.");
 
-    public static AuditGuardException SelectionConflict(string first, string second) => new(
-        ErrorIds.AuditStoreSelectionConflict, ErrorKind.InvalidArgument,
-        $"{first} and {second} name different stores; give only one. Nothing was done.");
+    /// <summary>Two parameters (or a parameter and a piped object) each say which store to use; <paramref name="which"/> says how.</summary>
+    public static AuditGuardException SelectionConflict(string which) => new(
+        ErrorIds.AuditStoreSelectionConflict, ErrorKind.InvalidArgument, which);
 
     public static AuditGuardException NotFound(string path) => new(
         ErrorIds.AuditStoreNotFound, ErrorKind.ObjectNotFound,
