@@ -342,60 +342,60 @@ Describe 'Concurrency and durability' {
 }
 
 Describe 'A signer piped from another store' {
+    BeforeAll {
+        # Stores A (connected) and B, with a new certificate for each subject registered as a signer in both.
+        function New-StoresSharingSigners([string] $Name, [string[]] $Subject) {
+            $stores = @{ A = Join-Path $TestDrive "$Name-a.db"; B = Join-Path $TestDrive "$Name-b.db" }
+            Connect-AuditStore -Path $stores.B
+            Connect-AuditStore -Path $stores.A
+            for ($i = 0; $i -lt $Subject.Count; $i++) {
+                $certificate = New-AuditSigningCertificate -Subject $Subject[$i] -Path (Join-Path $TestDrive "$Name-$i.pfx")
+                $null = Add-AuditSigner -Certificate $certificate -Confirm:$false
+                $null = Add-AuditSigner -Certificate $certificate -Store $stores.B -Confirm:$false
+            }
+            $stores
+        }
+
+        # The signer of that subject in the store named, or in the connected one.
+        function Get-SignerBySubject([string] $Subject, [string] $Store) {
+            $named = if ($Store) { @{ Store = $Store } } else { @{} }
+            Get-AuditSigner @named | Where-Object Subject -eq $Subject
+        }
+    }
+
     It 'is revoked in the store it came from, never in the connected one' {
-        $a = Join-Path $TestDrive 'signers-a.db'
-        $b = Join-Path $TestDrive 'signers-b.db'
-        Connect-AuditStore -Path $b
-        Connect-AuditStore -Path $a
-        $shared = New-AuditSigningCertificate -Subject 'CN=Shared host' -Path (Join-Path $TestDrive 'shared.pfx')
-        $null = Add-AuditSigner -Certificate $shared -Confirm:$false
-        $null = Add-AuditSigner -Certificate $shared -Store $b -Confirm:$false
+        $stores = New-StoresSharingSigners 'piped' 'CN=Shared host'
 
-        $revoked = Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Shared host' | Revoke-AuditSigner -Confirm:$false
+        $revoked = Get-SignerBySubject 'CN=Shared host' $stores.B | Revoke-AuditSigner -Confirm:$false
 
-        $revoked.Store | Should -Be $b
-        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Shared host').IsActive | Should -BeFalse
-        (Get-AuditSigner | Where-Object Subject -eq 'CN=Shared host').IsActive | Should -BeTrue
-        (Get-AuditStore).Path | Should -Be $a
+        $revoked.Store | Should -Be $stores.B
+        (Get-SignerBySubject 'CN=Shared host' $stores.B).IsActive | Should -BeFalse
+        (Get-SignerBySubject 'CN=Shared host').IsActive | Should -BeTrue
+        (Get-AuditStore).Path | Should -Be $stores.A
     }
 
     It 'goes each to its own store in one pipeline, and a plain fingerprint after it to the connected store' {
-        $a = Join-Path $TestDrive 'signers-e.db'
-        $b = Join-Path $TestDrive 'signers-f.db'
-        Connect-AuditStore -Path $b
-        Connect-AuditStore -Path $a
-        $x = New-AuditSigningCertificate -Subject 'CN=Host x' -Path (Join-Path $TestDrive 'x.pfx')
-        $y = New-AuditSigningCertificate -Subject 'CN=Host y' -Path (Join-Path $TestDrive 'y.pfx')
-        foreach ($certificate in $x, $y) {
-            $null = Add-AuditSigner -Certificate $certificate -Confirm:$false
-            $null = Add-AuditSigner -Certificate $certificate -Store $b -Confirm:$false
-        }
-        $xFromB = Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Host x'
-        $xFromA = Get-AuditSigner | Where-Object Subject -eq 'CN=Host x'
-        $yFingerprint = (Get-AuditSigner | Where-Object Subject -eq 'CN=Host y').Fingerprint
+        $stores = New-StoresSharingSigners 'mixed' 'CN=Host x', 'CN=Host y'
+        $xFromB = Get-SignerBySubject 'CN=Host x' $stores.B
+        $xFromA = Get-SignerBySubject 'CN=Host x'
+        $yFingerprint = (Get-SignerBySubject 'CN=Host y').Fingerprint
 
         $revoked = $xFromB, $xFromA, $yFingerprint | Revoke-AuditSigner -Confirm:$false
 
-        $revoked.Store | Should -Be $b, $a, $a
-        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Host x').IsActive | Should -BeFalse
-        (Get-AuditSigner | Where-Object Subject -eq 'CN=Host x').IsActive | Should -BeFalse
-        (Get-AuditSigner | Where-Object Subject -eq 'CN=Host y').IsActive | Should -BeFalse
-        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Host y').IsActive | Should -BeTrue
+        $revoked.Store | Should -Be $stores.B, $stores.A, $stores.A
+        (Get-SignerBySubject 'CN=Host x' $stores.B).IsActive | Should -BeFalse
+        (Get-SignerBySubject 'CN=Host x').IsActive | Should -BeFalse
+        (Get-SignerBySubject 'CN=Host y').IsActive | Should -BeFalse
+        (Get-SignerBySubject 'CN=Host y' $stores.B).IsActive | Should -BeTrue
     }
 
     It 'is refused when -Store names another store' {
-        $a = Join-Path $TestDrive 'signers-c.db'
-        $b = Join-Path $TestDrive 'signers-d.db'
-        Connect-AuditStore -Path $b
-        Connect-AuditStore -Path $a
-        $shared = New-AuditSigningCertificate -Subject 'CN=Other host' -Path (Join-Path $TestDrive 'other.pfx')
-        $null = Add-AuditSigner -Certificate $shared -Confirm:$false
-        $null = Add-AuditSigner -Certificate $shared -Store $b -Confirm:$false
-        $fromA = Get-AuditSigner | Where-Object Subject -eq 'CN=Other host'
+        $stores = New-StoresSharingSigners 'conflict' 'CN=Other host'
+        $fromA = Get-SignerBySubject 'CN=Other host'
 
-        { $fromA | Revoke-AuditSigner -Store $b -Confirm:$false } | Should -Throw -ErrorId 'AuditStoreSelectionConflict,AuditGuard.Cmdlets.RevokeAuditSignerCommand'
+        { $fromA | Revoke-AuditSigner -Store $stores.B -Confirm:$false } | Should -Throw -ErrorId 'AuditStoreSelectionConflict,AuditGuard.Cmdlets.RevokeAuditSignerCommand'
 
-        (Get-AuditSigner -Store $b | Where-Object Subject -eq 'CN=Other host').IsActive | Should -BeTrue
-        (Get-AuditSigner | Where-Object Subject -eq 'CN=Other host').IsActive | Should -BeTrue
+        (Get-SignerBySubject 'CN=Other host' $stores.B).IsActive | Should -BeTrue
+        (Get-SignerBySubject 'CN=Other host').IsActive | Should -BeTrue
     }
 }
